@@ -1,0 +1,333 @@
+//! A source's checks, combined all-of, in a fixed order:
+//! **IP allowlist → required headers → signature → timestamp window → replay**.
+//!
+//! The order is deliberate: the cheap checks that need no secret come first, so
+//! a flood from the wrong network costs no hashing; the replay record is written
+//! last, only for a message that passed everything else, so forged requests
+//! cannot fill the replay store or burn a legitimate id.
+//!
+//! ```
+//! use hookseal::{Policy, Request, provider};
+//! let policy = Policy::builder(provider::find("jodo").unwrap().scheme.clone())
+//!     .secret("my-secret-key")
+//!     .require_header("X-Erp-Token", "shared-value")
+//!     .build()
+//!     .unwrap();
+//! let body = br#"{"event":"payment.captured"}"#;
+//! let sig = hookseal::scheme::hmac::sign_body(
+//!     hookseal::Algorithm::Sha256, hookseal::Encoding::Hex,
+//!     &hookseal::Secret::from_text("my-secret-key").unwrap(), body);
+//! let headers = vec![("X-Jodo-Signature", sig), ("X-Erp-Token", "shared-value".into())];
+//! let verified = policy.verify(&Request::new(&headers, body), 1_700_000_000).unwrap();
+//! assert_eq!(verified.body, body);
+//! ```
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::error::{ConfigError, Reason, Rejection};
+use crate::ip::IpAllowlist;
+use crate::replay::ReplayGuard;
+use crate::request::Request;
+use crate::scheme::{Clock, SchemeSpec, Verifier};
+use crate::secret::{ct_eq_hidden_len, Secret};
+
+/// The default timestamp tolerance: 300 seconds in both directions.
+pub const DEFAULT_TOLERANCE: i64 = 300;
+/// How long an id is remembered when the scheme signs no timestamp: 24 hours.
+pub const DEFAULT_REPLAY_TTL: i64 = 24 * 3600;
+
+/// A webhook that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified<'a> {
+    /// The raw body, exactly as received.
+    pub body: &'a [u8],
+    /// The provider's message id, if the scheme has one.
+    pub id: Option<Cow<'a, str>>,
+    /// The signed timestamp (Unix seconds), if the scheme has one.
+    pub timestamp: Option<i64>,
+}
+
+/// When the allowlist applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpMode {
+    /// Check the remote address when it is known; pass when it is not (the CLI
+    /// default: `--remote-ip` turns the check on).
+    WhenKnown,
+    /// Refuse a request whose remote address is unknown (servers, which always know it).
+    Required,
+}
+
+/// A source's verification policy.
+pub struct Policy {
+    source: String,
+    verifier: Verifier,
+    allow: IpAllowlist,
+    ip_mode: IpMode,
+    required: Vec<(String, Secret)>,
+    tolerance: i64,
+    check_timestamp: bool,
+    replay: Option<Arc<dyn ReplayGuard>>,
+    replay_ttl: i64,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("source", &self.source)
+            .field("allow", &self.allow)
+            .field(
+                "required",
+                &self.required.iter().map(|r| &r.0).collect::<Vec<_>>(),
+            )
+            .field("tolerance", &self.tolerance)
+            .field("replay", &self.replay.is_some())
+            .finish()
+    }
+}
+
+impl Policy {
+    /// Starts a policy for a scheme.
+    pub fn builder(scheme: SchemeSpec) -> PolicyBuilder {
+        PolicyBuilder {
+            source: "default".into(),
+            scheme,
+            secrets: Vec::new(),
+            allow: Vec::new(),
+            ip_mode: IpMode::WhenKnown,
+            required: Vec::new(),
+            tolerance: DEFAULT_TOLERANCE,
+            check_timestamp: true,
+            replay: None,
+            replay_ttl: DEFAULT_REPLAY_TTL,
+        }
+    }
+
+    /// The source name (the replay namespace).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Applies every check to `req` at time `now` (Unix seconds).
+    pub fn verify<'a>(&self, req: &Request<'a>, now: i64) -> Result<Verified<'a>, Rejection> {
+        // 1. Source address.
+        if !self.allow.is_empty() {
+            match req.remote_ip {
+                Some(ip) if self.allow.allows(ip) => {}
+                Some(ip) => {
+                    return Err(Rejection::new(
+                        Reason::IpNotAllowed,
+                        format!("{ip} is outside the allowed ranges"),
+                    ))
+                }
+                None if self.ip_mode == IpMode::Required => {
+                    return Err(Rejection::new(
+                        Reason::IpNotAllowed,
+                        "remote address unknown and an allowlist is configured",
+                    ))
+                }
+                None => {}
+            }
+        }
+        // 2. Required headers (constant time, length hidden).
+        for (name, want) in &self.required {
+            let ok = req
+                .headers
+                .get(name)
+                .map(|v| ct_eq_hidden_len(trim_ascii(v), want.expose()))
+                .unwrap_or(false);
+            if !ok {
+                return Err(Rejection::new(
+                    Reason::RequiredHeaderMismatch,
+                    format!("header {name} is missing or holds the wrong value"),
+                ));
+            }
+        }
+        // 3. Signature.
+        let clock = Clock {
+            now,
+            tolerance: self.tolerance,
+        };
+        let ev = self.verifier.verify(req, clock)?;
+        // 4. Timestamp window.
+        if let (Some(ts), true) = (ev.timestamp, self.check_timestamp) {
+            if now - ts > self.tolerance {
+                return Err(Rejection::new(
+                    Reason::TimestampTooOld,
+                    format!("signed {}s ago; tolerance is {}s", now - ts, self.tolerance),
+                ));
+            }
+            if ts - now > self.tolerance {
+                return Err(Rejection::new(
+                    Reason::TimestampInFuture,
+                    format!(
+                        "signed {}s ahead; tolerance is {}s",
+                        ts - now,
+                        self.tolerance
+                    ),
+                ));
+            }
+        }
+        // 5. Replay.
+        if let Some(guard) = &self.replay {
+            let expires_at = match ev.timestamp {
+                // Past ts + tolerance the window refuses it anyway.
+                Some(ts) if self.check_timestamp => ts + self.tolerance + 1,
+                _ => now + self.replay_ttl,
+            };
+            let fingerprint;
+            let key: &str = match &ev.id {
+                Some(id) => id,
+                None => {
+                    fingerprint = format!(
+                        "sig:{}",
+                        crate::codec::hex_encode(
+                            &ring::digest::digest(&ring::digest::SHA256, ev.signature.as_bytes())
+                                .as_ref()[..16]
+                        )
+                    );
+                    &fingerprint
+                }
+            };
+            if !guard.check_and_record(&self.source, key, expires_at, now) {
+                return Err(Rejection::new(
+                    Reason::Replayed,
+                    format!("message {key} was already accepted"),
+                ));
+            }
+        }
+        Ok(Verified {
+            body: req.body,
+            id: ev.id,
+            timestamp: ev.timestamp,
+        })
+    }
+}
+
+fn trim_ascii(v: &[u8]) -> &[u8] {
+    let start = v
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(v.len());
+    let end = v
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &v[start..end]
+}
+
+/// Builds a [`Policy`].
+pub struct PolicyBuilder {
+    source: String,
+    scheme: SchemeSpec,
+    secrets: Vec<String>,
+    allow: Vec<String>,
+    ip_mode: IpMode,
+    required: Vec<(String, String)>,
+    tolerance: i64,
+    check_timestamp: bool,
+    replay: Option<Arc<dyn ReplayGuard>>,
+    replay_ttl: i64,
+}
+
+impl PolicyBuilder {
+    /// Names the source (replay ids are kept per source).
+    pub fn source(mut self, name: impl Into<String>) -> Self {
+        self.source = name.into();
+        self
+    }
+
+    /// Adds a secret or key; several may be given (rotation: any one matches).
+    pub fn secret(mut self, s: impl Into<String>) -> Self {
+        self.secrets.push(s.into());
+        self
+    }
+
+    /// Adds secrets.
+    pub fn secrets<S: Into<String>>(mut self, s: impl IntoIterator<Item = S>) -> Self {
+        self.secrets.extend(s.into_iter().map(Into::into));
+        self
+    }
+
+    /// Allows a CIDR range or address.
+    pub fn allow_ip(mut self, cidr: impl Into<String>) -> Self {
+        self.allow.push(cidr.into());
+        self
+    }
+
+    /// Sets when the allowlist applies.
+    pub fn ip_mode(mut self, mode: IpMode) -> Self {
+        self.ip_mode = mode;
+        self
+    }
+
+    /// Requires header `name` to equal `value` exactly (e.g. a shared custom header).
+    pub fn require_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.required.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the timestamp tolerance in seconds (both directions).
+    pub fn tolerance(mut self, secs: i64) -> Self {
+        self.tolerance = secs;
+        self
+    }
+
+    /// Turns the timestamp window off (for re-checking recorded requests; not for production).
+    pub fn skip_timestamp_check(mut self) -> Self {
+        self.check_timestamp = false;
+        self
+    }
+
+    /// Enables replay protection with a guard.
+    pub fn replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
+        self.replay = Some(guard);
+        self
+    }
+
+    /// How long ids are remembered for schemes without a timestamp (seconds).
+    pub fn replay_ttl(mut self, secs: i64) -> Self {
+        self.replay_ttl = secs;
+        self
+    }
+
+    /// Parses keys and ranges; fails on anything that cannot work.
+    pub fn build(self) -> Result<Policy, ConfigError> {
+        if self.tolerance < 0 {
+            return Err(ConfigError::Invalid(
+                "tolerance must not be negative".into(),
+            ));
+        }
+        if self.replay_ttl <= 0 {
+            return Err(ConfigError::Invalid("replay TTL must be positive".into()));
+        }
+        let verifier = self.scheme.verifier(&self.secrets)?;
+        let allow = IpAllowlist::parse(&self.allow)?;
+        let required = self
+            .required
+            .into_iter()
+            .map(|(n, v)| {
+                if n.trim().is_empty() || http::HeaderName::from_bytes(n.as_bytes()).is_err() {
+                    return Err(ConfigError::Invalid(format!(
+                        "required header name {n:?} is not a valid header name"
+                    )));
+                }
+                let v = Secret::from_text(v.trim()).map_err(|_| {
+                    ConfigError::Invalid(format!("required header {n} has an empty value"))
+                })?;
+                Ok((n, v))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Policy {
+            source: self.source,
+            verifier,
+            allow,
+            ip_mode: self.ip_mode,
+            required,
+            tolerance: self.tolerance,
+            check_timestamp: self.check_timestamp,
+            replay: self.replay,
+            replay_ttl: self.replay_ttl,
+        })
+    }
+}

@@ -1,0 +1,302 @@
+//! Signature schemes. Each one both signs and verifies.
+//!
+//! A scheme is described by a *spec* ([`SchemeSpec`]): plain data saying which
+//! headers carry what, which bytes are signed, and how the signature is written.
+//! Presets are specs; so is whatever a user assembles on the command line. A spec
+//! plus keys becomes a [`Verifier`] or a [`Signer`]. Keys are parsed and prepared
+//! (HMAC pads hashed, public keys decoded) once, when the verifier is built, so
+//! the per-request work is only the hashing itself.
+//!
+//! | scheme | module | keys |
+//! |---|---|---|
+//! | Standard Webhooks (`v1` HMAC, `v1a` Ed25519) | [`standard`] | `whsec_…`, `whpk_…`/`whsk_…` |
+//! | generic HMAC (any header shape) | [`hmac`] | shared secret |
+//! | JWT bearer | [`jwt`] | shared secret or public key |
+//! | static token header | [`token`] | the token |
+//! | Ed25519 / ECDSA P-256 | [`asym`] | public key (verify), private key (sign) |
+//! | Twilio (URL + sorted form params) | [`twilio`] | auth token |
+//!
+//! Security notes that hold for every scheme: signatures are decoded to bytes
+//! and compared in constant time (never as text); a header longer than
+//! [`MAX_HEADER_LEN`](crate::MAX_HEADER_LEN) is refused before it is parsed; a
+//! public key is never used as an HMAC secret (no algorithm confusion).
+
+pub mod asym;
+pub mod hmac;
+pub mod jwt;
+pub mod standard;
+pub mod token;
+pub mod twilio;
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{malformed_header, ConfigError, Rejection, SignError};
+use crate::request::{Outgoing, Request};
+use crate::time::TimeFormat;
+
+/// Owned-or-static text, so presets are `const` data and users can build their own.
+pub type Text = Cow<'static, str>;
+
+/// What a scheme established about a message it verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence<'a> {
+    /// The provider's message id, when the scheme has one.
+    pub id: Option<Cow<'a, str>>,
+    /// The signed timestamp in Unix seconds, when the scheme signs one and the
+    /// policy should hold it to the tolerance window.
+    pub timestamp: Option<i64>,
+    /// The signature text as received (a replay key for schemes without ids).
+    pub signature: &'a str,
+}
+
+/// Inputs every scheme may need besides the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// Unix seconds now.
+    pub now: i64,
+    /// Allowed clock difference in seconds (both directions).
+    pub tolerance: i64,
+}
+
+/// Where a scheme finds the signed timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum TimestampSource {
+    /// The scheme signs no timestamp.
+    None,
+    /// A header of its own.
+    Header {
+        /// Header name.
+        name: Text,
+        /// How it is written.
+        format: TimeFormat,
+    },
+    /// The timestamp key of a key=value signature header (Stripe `t=`, Paddle `ts=`).
+    SignatureHeader,
+    /// A top-level field of a JSON body (Linear's `webhookTimestamp`).
+    JsonBody {
+        /// Field name.
+        field: Text,
+        /// How it is written.
+        format: TimeFormat,
+    },
+}
+
+/// A scheme, as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scheme", rename_all = "snake_case")]
+pub enum SchemeSpec {
+    /// Standard Webhooks / Svix.
+    StandardWebhooks(standard::StandardSpec),
+    /// HMAC over a template of the request.
+    Hmac(hmac::HmacSpec),
+    /// JWT bearer token.
+    Jwt(jwt::JwtSpec),
+    /// A shared static token in a header.
+    Token(token::TokenSpec),
+    /// Ed25519 or ECDSA P-256 signatures.
+    Asym(asym::AsymSpec),
+    /// Twilio's URL-and-parameters HMAC-SHA1.
+    Twilio(twilio::TwilioSpec),
+}
+
+impl SchemeSpec {
+    /// A verifier accepting any of `keys` (rotation: any one match wins).
+    pub fn verifier<S: AsRef<str>>(&self, keys: &[S]) -> Result<Verifier, ConfigError> {
+        if keys.is_empty() {
+            return Err(ConfigError::NoSecret(format!(
+                "the {} scheme needs at least one secret or key",
+                self.kind()
+            )));
+        }
+        let keys: Vec<&str> = keys.iter().map(AsRef::as_ref).collect();
+        Ok(Verifier(match self {
+            SchemeSpec::StandardWebhooks(s) => Inner::Standard(s.verifier(&keys)?),
+            SchemeSpec::Hmac(s) => Inner::Hmac(s.verifier(&keys)?),
+            SchemeSpec::Jwt(s) => Inner::Jwt(s.verifier(&keys)?),
+            SchemeSpec::Token(s) => Inner::Token(s.verifier(&keys)?),
+            SchemeSpec::Asym(s) => Inner::Asym(s.verifier(&keys)?),
+            SchemeSpec::Twilio(s) => Inner::Twilio(s.verifier(&keys)?),
+        }))
+    }
+
+    /// A signer. Schemes whose header can carry several signatures sign with every
+    /// key given (newest first), so receivers on either side of a rotation accept.
+    pub fn signer<S: AsRef<str>>(&self, keys: &[S]) -> Result<Signer, ConfigError> {
+        if keys.is_empty() {
+            return Err(ConfigError::NoSecret(format!(
+                "the {} scheme needs a secret or private key to sign",
+                self.kind()
+            )));
+        }
+        let keys: Vec<&str> = keys.iter().map(AsRef::as_ref).collect();
+        Ok(Signer(match self {
+            SchemeSpec::StandardWebhooks(s) => SignInner::Standard(s.signer(&keys)?),
+            SchemeSpec::Hmac(s) => SignInner::Hmac(s.signer(&keys)?),
+            SchemeSpec::Jwt(s) => SignInner::Jwt(s.signer(&keys)?),
+            SchemeSpec::Token(s) => SignInner::Token(s.signer(&keys)?),
+            SchemeSpec::Asym(s) => SignInner::Asym(s.signer(&keys)?),
+            SchemeSpec::Twilio(s) => SignInner::Twilio(s.signer(&keys)?),
+        }))
+    }
+
+    /// A short name of the scheme family.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SchemeSpec::StandardWebhooks(_) => "standard-webhooks",
+            SchemeSpec::Hmac(_) => "hmac",
+            SchemeSpec::Jwt(_) => "jwt",
+            SchemeSpec::Token(_) => "token",
+            SchemeSpec::Asym(a) => a.algorithm.name(),
+            SchemeSpec::Twilio(_) => "twilio",
+        }
+    }
+
+    /// Whether the scheme signs the request URL (verify and sign then need it).
+    pub fn needs_url(&self) -> bool {
+        use crate::request::Part;
+        match self {
+            SchemeSpec::Twilio(_) => true,
+            SchemeSpec::Hmac(h) => h.content.contains(&Part::Url),
+            SchemeSpec::Asym(a) => a.content.contains(&Part::Url),
+            _ => false,
+        }
+    }
+
+    /// One line saying what is checked, for `hookseal providers`.
+    pub fn describe(&self) -> String {
+        match self {
+            SchemeSpec::StandardWebhooks(s) => s.describe(),
+            SchemeSpec::Hmac(s) => s.describe(),
+            SchemeSpec::Jwt(s) => s.describe(),
+            SchemeSpec::Token(s) => s.describe(),
+            SchemeSpec::Asym(s) => s.describe(),
+            SchemeSpec::Twilio(s) => s.describe(),
+        }
+    }
+}
+
+/// A scheme with its verification keys, ready to check requests.
+pub struct Verifier(Inner);
+
+enum Inner {
+    Standard(standard::Verifier),
+    Hmac(hmac::Verifier),
+    Jwt(jwt::Verifier),
+    Token(token::Verifier),
+    Asym(asym::Verifier),
+    Twilio(twilio::Verifier),
+}
+
+impl Verifier {
+    /// Checks the request's signature (and the scheme's own time claims, such as a
+    /// JWT's `exp`). The timestamp window and replay are the [`Policy`](crate::Policy)'s.
+    pub fn verify<'a>(&self, req: &Request<'a>, clock: Clock) -> Result<Evidence<'a>, Rejection> {
+        match &self.0 {
+            Inner::Standard(v) => v.verify(req),
+            Inner::Hmac(v) => v.verify(req),
+            Inner::Jwt(v) => v.verify(req, clock),
+            Inner::Token(v) => v.verify(req),
+            Inner::Asym(v) => v.verify(req),
+            Inner::Twilio(v) => v.verify(req),
+        }
+    }
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Verifier(..)")
+    }
+}
+
+/// A scheme with its signing keys.
+pub struct Signer(SignInner);
+
+enum SignInner {
+    Standard(standard::Signer),
+    Hmac(hmac::Signer),
+    Jwt(jwt::Signer),
+    Token(token::Signer),
+    Asym(asym::Signer),
+    Twilio(twilio::Signer),
+}
+
+impl Signer {
+    /// The headers to send with `msg`, as `(name, value)` pairs.
+    pub fn sign(&self, msg: &Outgoing<'_>) -> Result<Vec<(String, String)>, SignError> {
+        match &self.0 {
+            SignInner::Standard(s) => Ok(s.sign(msg)),
+            SignInner::Hmac(s) => s.sign(msg),
+            SignInner::Jwt(s) => s.sign(msg),
+            SignInner::Token(s) => Ok(s.sign()),
+            SignInner::Asym(s) => s.sign(msg),
+            SignInner::Twilio(s) => s.sign(msg),
+        }
+    }
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signer(..)")
+    }
+}
+
+/// Reads the timestamp a [`TimestampSource`] names; returns (text as signed, unix seconds).
+pub(crate) fn read_timestamp<'a>(
+    src: &TimestampSource,
+    req: &Request<'a>,
+    from_sig: Option<&'a str>,
+) -> Result<Option<(Cow<'a, str>, i64)>, Rejection> {
+    let (name, text, format): (&str, Cow<'a, str>, TimeFormat) = match src {
+        TimestampSource::None => return Ok(None),
+        TimestampSource::Header { name, format } => {
+            (name, Cow::Borrowed(req.header_str(name)?), *format)
+        }
+        TimestampSource::SignatureHeader => match from_sig {
+            Some(t) => ("signature", Cow::Borrowed(t), TimeFormat::UnixSeconds),
+            None => {
+                return Err(malformed_header(
+                    "signature",
+                    "the signature header has no timestamp",
+                ))
+            }
+        },
+        TimestampSource::JsonBody { field, format } => {
+            let v: serde_json::Value = serde_json::from_slice(req.body).map_err(|_| {
+                Rejection::new(
+                    crate::Reason::MalformedHeader,
+                    format!("body is not JSON, so its {field} timestamp cannot be read"),
+                )
+            })?;
+            let text = match v.get(field.as_ref()) {
+                Some(serde_json::Value::Number(n)) => n.to_string(),
+                Some(serde_json::Value::String(s)) => s.clone(),
+                _ => {
+                    return Err(Rejection::new(
+                        crate::Reason::MissingHeader,
+                        format!("body has no {field} timestamp"),
+                    ))
+                }
+            };
+            ("body", Cow::Owned(text), *format)
+        }
+    };
+    let unix = format
+        .parse(&text)
+        .ok_or_else(|| malformed_header(name, "timestamp is not in the expected format"))?;
+    Ok(Some((text, unix)))
+}
+
+/// Writes a timestamp for signing per a [`TimestampSource`].
+pub(crate) fn write_timestamp(src: &TimestampSource, unix: i64) -> Option<(Option<&str>, String)> {
+    match src {
+        TimestampSource::None | TimestampSource::JsonBody { .. } => None,
+        TimestampSource::Header { name, format } => Some((Some(name), format.format(unix))),
+        TimestampSource::SignatureHeader => Some((None, unix.to_string())),
+    }
+}
+
+/// At most this many signatures are read from one header.
+pub(crate) const MAX_SIGNATURES: usize = 16;

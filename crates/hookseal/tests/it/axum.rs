@@ -1,0 +1,167 @@
+//! The example receiver, run on 127.0.0.1 with real HTTP.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hookseal::{provider, MemoryReplayGuard, Policy};
+
+#[allow(dead_code)]
+#[path = "../../examples/receiver.rs"]
+mod receiver;
+
+/// Starts the receiver on an ephemeral port; it stops with the test runtime.
+fn start(
+    policy: Policy,
+    handshake: Option<(provider::Handshake, String)>,
+) -> (SocketAddr, tokio::runtime::Runtime) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = receiver::app(policy, handshake);
+    rt.spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    (addr, rt)
+}
+
+/// One HTTP/1.1 request over a plain socket; returns (status, body).
+fn post(
+    addr: SocketAddr,
+    headers: &[(String, String)],
+    body: &[u8],
+    content_length: Option<usize>,
+) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut req = format!(
+        "POST /webhook HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        content_length.unwrap_or(body.len())
+    );
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+fn sign(secret: &str, id: &str, body: &[u8]) -> Vec<(String, String)> {
+    crate::support::sign(
+        "standard-webhooks",
+        secret,
+        id,
+        hookseal::time::now_unix(),
+        body,
+        "",
+        "POST",
+    )
+}
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+#[test]
+fn example_receiver_verifies_over_http() {
+    let policy = Policy::builder(provider::find("standard-webhooks").unwrap().scheme.clone())
+        .secret(SECRET)
+        .replay_guard(Arc::new(MemoryReplayGuard::default()))
+        .build()
+        .unwrap();
+    let (addr, _rt) = start(policy, None);
+    let body = br#"{"type":"invoice.paid"}"#;
+    let h = sign(SECRET, "msg_http_1", body);
+    assert_eq!(post(addr, &h, body, None), (200, "ok".into()));
+    // Replayed: 409.
+    assert_eq!(post(addr, &h, body, None).0, 409);
+    // Tampered: 401 with a generic body that names no check.
+    let (status, text) = post(
+        addr,
+        &sign(SECRET, "msg_http_2", body),
+        b"{\"type\":\"invoice.void\"}",
+        None,
+    );
+    assert_eq!((status, text.as_str()), (401, "invalid webhook signature"));
+    // Wrong secret.
+    let other = sign("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "msg_http_3", body);
+    assert_eq!(post(addr, &other, body, None).0, 401);
+    // Oversized: refused from Content-Length before the body is read.
+    assert_eq!(post(addr, &h, b"", Some(2 * 1024 * 1024)).0, 413);
+}
+
+#[test]
+fn allowlist_uses_the_socket_address() {
+    let preset = provider::find("jodo").unwrap();
+    let body = b"{}";
+    let h = crate::support::sign("jodo", "k", "", 0, body, "", "POST");
+    let refuse = Policy::builder(preset.scheme.clone())
+        .secret("k")
+        .allow_ip("3.6.234.242")
+        .ip_mode(hookseal::IpMode::Required)
+        .build()
+        .unwrap();
+    let (addr, _rt) = start(refuse, None);
+    assert_eq!(post(addr, &h, body, None), (403, "forbidden".into()));
+    let allow = Policy::builder(preset.scheme.clone())
+        .secret("k")
+        .allow_ip("127.0.0.0/8")
+        .ip_mode(hookseal::IpMode::Required)
+        .build()
+        .unwrap();
+    let (addr, _rt2) = start(allow, None);
+    assert_eq!(post(addr, &h, body, None).0, 200);
+}
+
+#[test]
+fn slack_handshake_is_answered_after_verification() {
+    let preset = provider::find("slack").unwrap();
+    let secret = "8f742231b10e8888abcd99yyyzzz85a5";
+    let policy = Policy::builder(preset.scheme.clone())
+        .secret(secret)
+        .build()
+        .unwrap();
+    let (addr, _rt) = start(
+        policy,
+        Some((provider::Handshake::SlackUrlVerification, secret.into())),
+    );
+    let body = br#"{"token":"t","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
+    let h = crate::support::sign(
+        "slack",
+        secret,
+        "",
+        hookseal::time::now_unix(),
+        body,
+        "",
+        "POST",
+    );
+    assert_eq!(
+        post(addr, &h, body, None),
+        (
+            200,
+            "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P".into()
+        )
+    );
+    // An unsigned challenge gets no answer.
+    assert_eq!(post(addr, &[], body, None).0, 401);
+}

@@ -1,0 +1,9 @@
+//! Integration tests, one binary (links once).
+
+#[cfg(feature = "axum")]
+mod axum;
+mod jwt;
+mod policy;
+mod props;
+mod support;
+mod vectors;

@@ -1,0 +1,192 @@
+//! Property tests: for every preset, sign → verify succeeds, and any one-byte
+//! change of the body or of any signed header (id, timestamp, signature) is
+//! rejected. Arbitrary input never panics.
+
+use hookseal::{keys, Outgoing, Policy, Request, PRESETS};
+use proptest::prelude::*;
+
+const NOW: i64 = 1_700_000_000;
+const URL: &str = "https://hooks.example.com/in/src?a=1";
+
+struct Keys {
+    ed: keys::GeneratedKey,
+    p256: keys::GeneratedKey,
+    whsec: keys::GeneratedKey,
+}
+
+fn keys() -> &'static Keys {
+    static K: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+    K.get_or_init(|| Keys {
+        ed: keys::generate(keys::KeyKind::Ed25519),
+        p256: keys::generate(keys::KeyKind::P256),
+        whsec: keys::generate(keys::KeyKind::Whsec),
+    })
+}
+
+fn key_pair(name: &str) -> (String, String) {
+    let k = keys();
+    match name {
+        "discord" => (k.ed.secret.clone(), k.ed.public.clone().unwrap()),
+        "sendgrid" => (k.p256.secret.clone(), k.p256.public.clone().unwrap()),
+        "standard-webhooks" | "svix" => (k.whsec.secret.clone(), k.whsec.secret.clone()),
+        _ => ("prop-secret".into(), "prop-secret".into()),
+    }
+}
+
+fn policies() -> &'static Vec<Policy> {
+    static P: std::sync::OnceLock<Vec<Policy>> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        PRESETS
+            .iter()
+            .map(|p| {
+                Policy::builder(p.scheme.clone())
+                    .secret(key_pair(p.name).1)
+                    .tolerance(p.tolerance)
+                    .build()
+                    .unwrap()
+            })
+            .collect()
+    })
+}
+
+/// Presets whose scheme does not bind the body (documented: a token or an
+/// unbound JWT proves the sender, not the payload).
+fn binds_body(name: &str) -> bool {
+    !matches!(name, "gitlab" | "flatfile")
+}
+
+fn body_for(name: &str, raw: Vec<u8>) -> Vec<u8> {
+    if name == "twilio" {
+        // Twilio posts UTF-8 forms.
+        raw.iter()
+            .map(|c| b"abc=&%+19 XYZ"[(*c % 13) as usize])
+            .collect()
+    } else if name == "linear" {
+        // Linear's timestamp lives in the body.
+        let mut b = format!(r#"{{"webhookTimestamp":{}000,"d":""#, NOW).into_bytes();
+        b.extend(raw.iter().map(|c| b'a' + c % 26));
+        b.extend_from_slice(b"\"}");
+        b
+    } else {
+        raw
+    }
+}
+
+fn form_params(b: &[u8]) -> Option<Vec<(String, String)>> {
+    std::str::from_utf8(b).ok()?;
+    let mut v: Vec<(String, String)> = form_urlencoded::parse(b).into_owned().collect();
+    v.sort();
+    v.dedup();
+    Some(v)
+}
+
+fn signed(i: usize, body: &[u8]) -> Vec<(String, String)> {
+    let p = &PRESETS[i];
+    p.scheme
+        .signer(&[key_pair(p.name).0])
+        .unwrap()
+        .sign(&Outgoing {
+            id: "msg_prop",
+            timestamp: NOW,
+            body,
+            url: URL,
+            method: "POST",
+        })
+        .unwrap()
+}
+
+fn verify(i: usize, h: &[(String, String)], body: &[u8]) -> bool {
+    let req = Request::new(&h, body).with_url(URL).with_method("POST");
+    policies()[i].verify(&req, NOW).is_ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn sign_then_verify(i in 0..PRESETS.len(), raw in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let body = body_for(PRESETS[i].name, raw);
+        let h = signed(i, &body);
+        prop_assert!(verify(i, &h, &body), "{} {:?}", PRESETS[i].name, h);
+    }
+
+    #[test]
+    fn any_body_byte_change_is_rejected(
+        i in 0..PRESETS.len(),
+        raw in proptest::collection::vec(any::<u8>(), 1..300),
+        pos in any::<prop::sample::Index>(),
+        flip in 1u8..=255,
+    ) {
+        let name = PRESETS[i].name;
+        prop_assume!(binds_body(name));
+        let body = body_for(name, raw);
+        let h = signed(i, &body);
+        let mut bad = body.clone();
+        let at = pos.index(bad.len());
+        bad[at] ^= flip;
+        if name == "twilio" {
+            // Twilio signs the decoded, sorted form parameters, not the raw bytes:
+            // a change that decodes to the same parameters ('+' vs ' ') is the same message.
+            prop_assume!(form_params(&body) != form_params(&bad));
+        }
+        prop_assert!(!verify(i, &h, &bad), "{name}: byte {at} changed and still verified");
+    }
+
+    #[test]
+    fn any_signed_header_byte_change_is_rejected(
+        i in 0..PRESETS.len(),
+        raw in proptest::collection::vec(any::<u8>(), 0..64),
+        which in any::<prop::sample::Index>(),
+        pos in any::<prop::sample::Index>(),
+        to in 0x20u8..0x7f,
+    ) {
+        let name = PRESETS[i].name;
+        let body = body_for(name, raw);
+        let mut h = signed(i, &body);
+        let hi = which.index(h.len());
+        let mut v = h[hi].1.clone().into_bytes();
+        let at = pos.index(v.len());
+        // A change of ASCII case alone is no change for hex digits and prefixes.
+        prop_assume!(!v[at].eq_ignore_ascii_case(&to));
+        v[at] = to;
+        h[hi].1 = String::from_utf8(v).unwrap();
+        prop_assert!(!verify(i, &h, &body), "{name}: {:?} still verified", h[hi]);
+    }
+
+    #[test]
+    fn arbitrary_headers_never_panic(
+        i in 0..PRESETS.len(),
+        values in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..200), 4),
+        body in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        // Feed every header a preset may read with arbitrary bytes.
+        let names = [
+            "webhook-id", "webhook-timestamp", "webhook-signature", "svix-signature",
+            "Stripe-Signature", "Paddle-Signature", "Authorization", "X-Signature-Ed25519",
+            "X-Signature-Timestamp", "X-Twilio-Signature", "X-Jodo-Signature", "x-ol-signature",
+            "X-Twilio-Email-Event-Webhook-Signature", "X-Twilio-Email-Event-Webhook-Timestamp",
+            "Twitch-Eventsub-Message-Timestamp", "X-HubSpot-Request-Timestamp", "X-Gitlab-Token",
+        ];
+        let h: Vec<(&str, Vec<u8>)> = names
+            .iter()
+            .enumerate()
+            .map(|(k, n)| (*n, values[k % values.len()].clone()))
+            .collect();
+        let req = Request::new(&h, &body).with_url(URL);
+        prop_assert!(policies()[i].verify(&req, NOW).is_err());
+    }
+
+    #[test]
+    fn parsers_never_panic(s in "\\PC{0,80}", b in proptest::collection::vec(any::<u8>(), 0..120)) {
+        let _ = s.parse::<hookseal::Cidr>();
+        let _ = hookseal::Part::parse_template(&s);
+        let _ = hookseal::time::parse_rfc3339(&s);
+        let _ = hookseal::Secret::from_standard(&s);
+        let _ = hookseal::scheme::asym::parse_public_key(hookseal::scheme::asym::AsymAlgorithm::EcdsaP256, &s);
+        let _ = hookseal::scheme::asym::parse_public_key(hookseal::scheme::asym::AsymAlgorithm::Ed25519, &s);
+        let _ = hookseal::codec::pem_decode(&s);
+        for e in [hookseal::Encoding::Hex, hookseal::Encoding::Base64, hookseal::Encoding::Base64Url] {
+            let _ = e.decode(&b);
+        }
+    }
+}
