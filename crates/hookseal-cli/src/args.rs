@@ -25,7 +25,7 @@ pub(crate) struct SchemeArgs {
     pub provider: String,
 
     /// A secret or key; repeat to accept several (rotation). Its form is the provider's own.
-    #[arg(long = "secret", value_name = "S")]
+    #[arg(long = "secret", value_name = "S", allow_hyphen_values = true)]
     pub secrets: Vec<String>,
 
     /// Read a secret or key from a file (keeps it out of shell history); repeatable.
