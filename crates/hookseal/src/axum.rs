@@ -201,6 +201,22 @@ where
         let cfg = self.cfg.clone();
         Box::pin(async move {
             let (mut parts, body) = req.into_parts();
+            let remote_ip = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip());
+            // A wrong source is refused before its body is read.
+            if let Err(r) = cfg.policy.check_ip(remote_ip) {
+                return Ok(refuse(&cfg, r));
+            }
+            if cfg.policy.needs_url() && cfg.public_url.is_none() {
+                // The Host header is the client's to choose; signing schemes that
+                // cover the URL need the operator to say what the public URL is.
+                return Ok(plain(
+                    500,
+                    "webhook receiver misconfigured: this scheme signs the URL; set VerifyLayer::public_url",
+                ));
+            }
             let too_large = || {
                 Rejection::new(
                     crate::Reason::BodyTooLarge,
@@ -222,38 +238,29 @@ where
                 }
                 Err(_) => return Ok(plain(400, "could not read the request body")),
             };
-            let remote_ip = parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip());
             let path = parts
                 .uri
                 .path_and_query()
                 .map(|p| p.as_str())
                 .unwrap_or("/");
-            let url = match (&cfg.public_url, parts.uri.scheme()) {
-                (Some(origin), _) => format!("{origin}{path}"),
-                (None, Some(_)) => parts.uri.to_string(),
-                (None, None) => match parts
-                    .headers
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                {
-                    Some(host) => format!("http://{host}{path}"),
-                    None => String::new(),
-                },
+            let url = match &cfg.public_url {
+                Some(origin) => format!("{origin}{path}"),
+                None => String::new(),
             };
-            let verified = {
+            let (verified, replay_key) = {
                 let mut r = crate::Request::new(&parts.headers, &bytes)
                     .with_method(parts.method.as_str())
                     .with_url(&url);
                 r.remote_ip = remote_ip;
                 match cfg.policy.verify(&r, crate::time::now_unix()) {
-                    Ok(v) => VerifiedWebhook {
-                        body: bytes.clone(),
-                        id: v.id.map(|c| c.into_owned()),
-                        timestamp: v.timestamp,
-                    },
+                    Ok(v) => (
+                        VerifiedWebhook {
+                            body: bytes.clone(),
+                            id: v.id.as_ref().map(|c| c.to_string()),
+                            timestamp: v.timestamp,
+                        },
+                        v.replay_key().map(str::to_owned),
+                    ),
                     Err(rej) => return Ok(refuse(&cfg, rej)),
                 }
             };
@@ -269,9 +276,17 @@ where
                 }
             }
             parts.extensions.insert(verified);
-            inner
+            let response = inner
                 .call(Request::from_parts(parts, Body::from(bytes)))
-                .await
+                .await;
+            // Only a success consumes the message id: if the handler failed, the
+            // provider's retry of the same message must not be refused as a replay.
+            if let Some(key) = replay_key {
+                if !matches!(&response, Ok(r) if r.status().is_success()) {
+                    cfg.policy.forget(&key);
+                }
+            }
+            response
         })
     }
 }

@@ -55,8 +55,8 @@ impl Encoding {
     pub fn decode_into(self, text: &[u8], out: &mut [u8]) -> Option<usize> {
         match self {
             Encoding::Hex => hex_decode_into(text, out),
-            Encoding::Base64 => B64_LENIENT.decode_slice(text, out).ok(),
-            Encoding::Base64Url => B64URL_LENIENT.decode_slice(text, out).ok(),
+            Encoding::Base64 => b64_decode_into(text, out, false),
+            Encoding::Base64Url => b64_decode_into(text, out, true),
         }
     }
 
@@ -87,6 +87,103 @@ pub(crate) const B64_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::ST
 pub(crate) const B64URL_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
 /// URL-safe base64 without padding (JWT).
 pub(crate) const B64URL_NOPAD: GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Maps a base64 character to its 6-bit value; 0xFF for anything else.
+/// `url` selects the URL-safe alphabet (`-_`) instead of the standard one (`+/`).
+const fn b64_table(url: bool) -> [u8; 256] {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    if url {
+        t[b'-' as usize] = 62;
+        t[b'_' as usize] = 63;
+    } else {
+        t[b'+' as usize] = 62;
+        t[b'/' as usize] = 63;
+    }
+    t
+}
+
+static B64_STD_TABLE: [u8; 256] = b64_table(false);
+static B64_URL_TABLE: [u8; 256] = b64_table(true);
+
+/// Decodes base64 (padded or not) into `out`. Canonical only: the unused bits of
+/// the last character must be zero, so one signature has one encoding. Written
+/// for the short values signatures are (a table lookup per character, no
+/// allocation); `None` on any invalid input or when `out` is too small.
+fn b64_decode_into(text: &[u8], out: &mut [u8], url: bool) -> Option<usize> {
+    let table = if url { &B64_URL_TABLE } else { &B64_STD_TABLE };
+    let mut data = text;
+    // Accept correct padding or none.
+    if data.len() % 4 == 0 {
+        if let Some(d) = data.strip_suffix(b"==") {
+            data = d;
+        } else if let Some(d) = data.strip_suffix(b"=") {
+            data = d;
+        }
+    }
+    if data.len() % 4 == 1 {
+        return None;
+    }
+    let n = data.len() / 4 * 3 + (data.len() % 4).saturating_sub(1);
+    if n > out.len() {
+        return None;
+    }
+    let mut o = 0;
+    let mut chunks = data.chunks_exact(4);
+    for c in &mut chunks {
+        let (a, b, cc, d) = (
+            table[c[0] as usize],
+            table[c[1] as usize],
+            table[c[2] as usize],
+            table[c[3] as usize],
+        );
+        if (a | b | cc | d) & 0xC0 != 0 {
+            return None;
+        }
+        let v = (a as u32) << 18 | (b as u32) << 12 | (cc as u32) << 6 | d as u32;
+        out[o] = (v >> 16) as u8;
+        out[o + 1] = (v >> 8) as u8;
+        out[o + 2] = v as u8;
+        o += 3;
+    }
+    let rest = chunks.remainder();
+    match rest.len() {
+        0 => {}
+        2 => {
+            let (a, b) = (table[rest[0] as usize], table[rest[1] as usize]);
+            if (a | b) & 0xC0 != 0 || b & 0x0F != 0 {
+                return None;
+            }
+            out[o] = (a << 2) | (b >> 4);
+            o += 1;
+        }
+        3 => {
+            let (a, b, c) = (
+                table[rest[0] as usize],
+                table[rest[1] as usize],
+                table[rest[2] as usize],
+            );
+            if (a | b | c) & 0xC0 != 0 || c & 0x03 != 0 {
+                return None;
+            }
+            out[o] = (a << 2) | (b >> 4);
+            out[o + 1] = (b << 4) | (c >> 2);
+            o += 2;
+        }
+        _ => return None,
+    }
+    Some(o)
+}
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -263,6 +360,48 @@ mod tests {
         assert_eq!(hex_decode("zz"), None);
         let mut small = [0u8; 1];
         assert_eq!(hex_decode_into(b"0000", &mut small), None);
+    }
+
+    #[test]
+    fn own_base64_matches_the_base64_crate() {
+        use base64::Engine;
+        let mut seed = 7u32;
+        for len in 0..80usize {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    (seed >> 16) as u8
+                })
+                .collect();
+            for (enc, text) in [
+                (Encoding::Base64, B64.encode(&bytes)),
+                (
+                    Encoding::Base64,
+                    B64.encode(&bytes).trim_end_matches('=').to_string(),
+                ),
+                (Encoding::Base64Url, B64URL_NOPAD.encode(&bytes)),
+            ] {
+                let mut out = [0u8; 80];
+                assert_eq!(
+                    enc.decode_into(text.as_bytes(), &mut out),
+                    Some(len),
+                    "{text}"
+                );
+                assert_eq!(&out[..len], &bytes[..]);
+            }
+        }
+        let mut out = [0u8; 8];
+        for bad in ["A", "AB=", "A===", "YW=I", "YR==", "YWJ=", "!!!!", "YW I"] {
+            assert_eq!(
+                Encoding::Base64.decode_into(bad.as_bytes(), &mut out),
+                None,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            Encoding::Base64.decode_into(b"YWJjZA==", &mut [0u8; 3]),
+            None
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::error::{ConfigError, Reason, Rejection};
@@ -46,6 +47,16 @@ pub struct Verified<'a> {
     pub id: Option<Cow<'a, str>>,
     /// The signed timestamp (Unix seconds), if the scheme has one.
     pub timestamp: Option<i64>,
+    /// The key recorded with the replay guard, if one was.
+    replay_key: Option<String>,
+}
+
+impl Verified<'_> {
+    /// The key recorded with the replay guard (the signed id, or `sig:` and the
+    /// fingerprint), if replay protection recorded one.
+    pub fn replay_key(&self) -> Option<&str> {
+        self.replay_key.as_deref()
+    }
 }
 
 /// When the allowlist applies.
@@ -69,6 +80,7 @@ pub struct Policy {
     check_timestamp: bool,
     replay: Option<Arc<dyn ReplayGuard>>,
     replay_ttl: i64,
+    needs_url: bool,
 }
 
 impl std::fmt::Debug for Policy {
@@ -94,7 +106,7 @@ impl Policy {
             scheme,
             secrets: Vec::new(),
             allow: Vec::new(),
-            ip_mode: IpMode::WhenKnown,
+            ip_mode: IpMode::Required,
             required: Vec::new(),
             tolerance: DEFAULT_TOLERANCE,
             check_timestamp: true,
@@ -108,27 +120,52 @@ impl Policy {
         &self.source
     }
 
+    /// Whether the scheme signs the request URL (receivers must then know the
+    /// public URL the provider called).
+    pub fn needs_url(&self) -> bool {
+        self.needs_url
+    }
+
+    /// The address check alone, so a server can refuse a wrong source before
+    /// reading its body.
+    pub fn check_ip(&self, remote_ip: Option<IpAddr>) -> Result<(), Rejection> {
+        if self.allow.is_empty() {
+            return Ok(());
+        }
+        match remote_ip {
+            Some(ip) if self.allow.allows(ip) => Ok(()),
+            Some(ip) => Err(Rejection::new(
+                Reason::IpNotAllowed,
+                format!("{ip} is outside the allowed ranges"),
+            )),
+            None if self.ip_mode == IpMode::Required => Err(Rejection::new(
+                Reason::IpNotAllowed,
+                "remote address unknown and an allowlist is configured",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Forgets a message's replay record, so the sender's retry is accepted.
+    /// Call it when the message was verified but could not be processed (the
+    /// handler failed before durably committing it).
+    pub fn release(&self, verified: &Verified<'_>) {
+        if let Some(key) = &verified.replay_key {
+            self.forget(key);
+        }
+    }
+
+    /// Forgets a replay key (from [`Verified::replay_key`]).
+    pub fn forget(&self, replay_key: &str) {
+        if let Some(guard) = &self.replay {
+            guard.forget(&self.source, replay_key);
+        }
+    }
+
     /// Applies every check to `req` at time `now` (Unix seconds).
     pub fn verify<'a>(&self, req: &Request<'a>, now: i64) -> Result<Verified<'a>, Rejection> {
         // 1. Source address.
-        if !self.allow.is_empty() {
-            match req.remote_ip {
-                Some(ip) if self.allow.allows(ip) => {}
-                Some(ip) => {
-                    return Err(Rejection::new(
-                        Reason::IpNotAllowed,
-                        format!("{ip} is outside the allowed ranges"),
-                    ))
-                }
-                None if self.ip_mode == IpMode::Required => {
-                    return Err(Rejection::new(
-                        Reason::IpNotAllowed,
-                        "remote address unknown and an allowlist is configured",
-                    ))
-                }
-                None => {}
-            }
-        }
+        self.check_ip(req.remote_ip)?;
         // 2. Required headers (constant time, length hidden).
         for (name, want) in &self.required {
             let ok = req
@@ -151,55 +188,56 @@ impl Policy {
         let ev = self.verifier.verify(req, clock)?;
         // 4. Timestamp window.
         if let (Some(ts), true) = (ev.timestamp, self.check_timestamp) {
-            if now - ts > self.tolerance {
+            let age = now.saturating_sub(ts);
+            if age > self.tolerance {
                 return Err(Rejection::new(
                     Reason::TimestampTooOld,
-                    format!("signed {}s ago; tolerance is {}s", now - ts, self.tolerance),
+                    format!("signed {age}s ago; tolerance is {}s", self.tolerance),
                 ));
             }
-            if ts - now > self.tolerance {
+            if age < -self.tolerance {
                 return Err(Rejection::new(
                     Reason::TimestampInFuture,
                     format!(
                         "signed {}s ahead; tolerance is {}s",
-                        ts - now,
+                        age.saturating_neg(),
                         self.tolerance
                     ),
                 ));
             }
         }
-        // 5. Replay.
+        // 5. Replay: the signed id, else the canonical fingerprint; a scheme
+        // with neither (a static token) binds nothing to dedup on.
+        let mut replay_key = None;
         if let Some(guard) = &self.replay {
-            let expires_at = match ev.timestamp {
-                // Past ts + tolerance the window refuses it anyway.
-                Some(ts) if self.check_timestamp => ts + self.tolerance + 1,
-                _ => now + self.replay_ttl,
+            let key = match (&ev.id, &ev.fingerprint) {
+                (Some(id), _) => Some(id.to_string()),
+                (None, Some(f)) => Some(format!("sig:{}", crate::codec::hex_encode(f))),
+                (None, None) => None,
             };
-            let fingerprint;
-            let key: &str = match &ev.id {
-                Some(id) => id,
-                None => {
-                    fingerprint = format!(
-                        "sig:{}",
-                        crate::codec::hex_encode(
-                            &ring::digest::digest(&ring::digest::SHA256, ev.signature.as_bytes())
-                                .as_ref()[..16]
-                        )
-                    );
-                    &fingerprint
+            if let Some(key) = key {
+                let expires_at = match (ev.expires_at, ev.timestamp) {
+                    (Some(e), _) => e,
+                    // Past ts + tolerance the window refuses it anyway.
+                    (None, Some(ts)) if self.check_timestamp => {
+                        ts.saturating_add(self.tolerance).saturating_add(1)
+                    }
+                    _ => now.saturating_add(self.replay_ttl),
+                };
+                if !guard.check_and_record(&self.source, &key, expires_at, now) {
+                    return Err(Rejection::new(
+                        Reason::Replayed,
+                        format!("message {key} was already accepted"),
+                    ));
                 }
-            };
-            if !guard.check_and_record(&self.source, key, expires_at, now) {
-                return Err(Rejection::new(
-                    Reason::Replayed,
-                    format!("message {key} was already accepted"),
-                ));
+                replay_key = Some(key);
             }
         }
         Ok(Verified {
             body: req.body,
             id: ev.id,
             timestamp: ev.timestamp,
+            replay_key,
         })
     }
 }
@@ -293,14 +331,18 @@ impl PolicyBuilder {
 
     /// Parses keys and ranges; fails on anything that cannot work.
     pub fn build(self) -> Result<Policy, ConfigError> {
-        if self.tolerance < 0 {
+        const YEAR: i64 = 366 * 24 * 3600;
+        if !(0..=YEAR).contains(&self.tolerance) {
             return Err(ConfigError::Invalid(
-                "tolerance must not be negative".into(),
+                "tolerance must be between 0 and one year (seconds)".into(),
             ));
         }
-        if self.replay_ttl <= 0 {
-            return Err(ConfigError::Invalid("replay TTL must be positive".into()));
+        if !(1..=YEAR).contains(&self.replay_ttl) {
+            return Err(ConfigError::Invalid(
+                "replay TTL must be between 1 second and one year".into(),
+            ));
         }
+        let needs_url = self.scheme.needs_url();
         let verifier = self.scheme.verifier(&self.secrets)?;
         let allow = IpAllowlist::parse(&self.allow)?;
         let required = self
@@ -328,6 +370,7 @@ impl PolicyBuilder {
             check_timestamp: self.check_timestamp,
             replay: self.replay,
             replay_ttl: self.replay_ttl,
+            needs_url,
         })
     }
 }

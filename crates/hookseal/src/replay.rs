@@ -15,6 +15,23 @@ pub trait ReplayGuard: Send + Sync {
     /// is, a replay. Must be atomic: two concurrent calls with the same pair
     /// must not both return `true`.
     fn check_and_record(&self, source: &str, id: &str, expires_at: i64, now: i64) -> bool;
+
+    /// Drops the record of `id` for `source` (the message could not be
+    /// processed, so the sender's retry must be accepted).
+    fn forget(&self, source: &str, id: &str);
+}
+
+/// A fixed-size key for (source, id): memory per entry stays constant however
+/// long the ids an attacker manages to get recorded are.
+fn slot(source: &str, id: &str) -> [u8; 16] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(&(source.len() as u64).to_le_bytes());
+    ctx.update(source.as_bytes());
+    ctx.update(id.as_bytes());
+    let d = ctx.finish();
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&d.as_ref()[..16]);
+    k
 }
 
 /// An in-memory guard with a capacity bound. When full, expired entries are
@@ -22,7 +39,7 @@ pub trait ReplayGuard: Send + Sync {
 /// flood of unique ids degrades protection for the oldest ids instead of
 /// exhausting memory).
 pub struct MemoryReplayGuard {
-    inner: Mutex<HashMap<(String, String), i64>>,
+    inner: Mutex<HashMap<[u8; 16], i64>>,
     capacity: usize,
 }
 
@@ -52,13 +69,19 @@ impl Default for MemoryReplayGuard {
     }
 }
 
-impl ReplayGuard for MemoryReplayGuard {
-    fn check_and_record(&self, source: &str, id: &str, expires_at: i64, now: i64) -> bool {
-        let mut map = match self.inner.lock() {
+impl MemoryReplayGuard {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 16], i64>> {
+        match self.inner.lock() {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),
-        };
-        let key = (source.to_string(), id.to_string());
+        }
+    }
+}
+
+impl ReplayGuard for MemoryReplayGuard {
+    fn check_and_record(&self, source: &str, id: &str, expires_at: i64, now: i64) -> bool {
+        let key = slot(source, id);
+        let mut map = self.map();
         if let Some(&exp) = map.get(&key) {
             if exp > now {
                 return false;
@@ -67,16 +90,21 @@ impl ReplayGuard for MemoryReplayGuard {
         if map.len() >= self.capacity && !map.contains_key(&key) {
             map.retain(|_, &mut exp| exp > now);
             if map.len() >= self.capacity {
-                // Evict the tenth of entries that expire soonest.
-                let mut exps: Vec<i64> = map.values().copied().collect();
-                let cut = (self.capacity / 10).max(1).min(exps.len() - 1);
-                exps.select_nth_unstable(cut);
-                let threshold = exps[cut];
-                map.retain(|_, &mut exp| exp > threshold);
+                // Evict a tenth: the entries that expire soonest.
+                let mut soonest: Vec<([u8; 16], i64)> = map.iter().map(|(k, v)| (*k, *v)).collect();
+                let cut = (self.capacity / 10).max(1).min(soonest.len());
+                soonest.select_nth_unstable_by_key(cut - 1, |e| e.1);
+                for (k, _) in &soonest[..cut] {
+                    map.remove(k);
+                }
             }
         }
         map.insert(key, expires_at);
         true
+    }
+
+    fn forget(&self, source: &str, id: &str) {
+        self.map().remove(&slot(source, id));
     }
 }
 

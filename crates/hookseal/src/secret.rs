@@ -14,8 +14,16 @@ use crate::codec::{B64, B64_LENIENT};
 use crate::error::ConfigError;
 
 /// Key material. Compared only in constant time, printed never.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Secret(Vec<u8>);
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        ct_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Secret {}
 
 impl Secret {
     /// Raw bytes; refuses an empty secret.
@@ -173,8 +181,16 @@ impl Algorithm {
 
 /// Constant-time equality of two byte strings (lengths may differ; that fact leaks).
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
+    if a.len() != b.len() {
+        return false;
+    }
+    // Accumulate every difference, then look once: no data-dependent branch.
+    // `black_box` keeps the optimiser from turning the fold into an early exit.
+    let mut acc = 0u8;
+    for (x, y) in a.iter().zip(b) {
+        acc |= x ^ y;
+    }
+    std::hint::black_box(acc) == 0
 }
 
 /// Constant-time equality that does not leak the length either: compares digests.

@@ -32,6 +32,21 @@ impl TimeFormat {
         }
     }
 
+    /// Decimal Unix seconds straight from header bytes (the hot path).
+    pub fn parse_unix_seconds(text: &[u8]) -> Option<i64> {
+        if text.is_empty() || text.len() > 12 {
+            return None;
+        }
+        let mut v = 0i64;
+        for &b in text {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + (b - b'0') as i64;
+        }
+        Some(v)
+    }
+
     /// Writes Unix seconds in this format.
     pub fn format(self, unix: i64) -> String {
         match self {

@@ -183,6 +183,7 @@ impl AsymSpec {
     }
 
     pub(crate) fn verifier(&self, keys: &[&str]) -> Result<Verifier, ConfigError> {
+        super::check_content(&self.content, &self.timestamp, false)?;
         let keys = keys
             .iter()
             .map(|k| parse_public_key(self.algorithm, k))
@@ -194,6 +195,7 @@ impl AsymSpec {
     }
 
     pub(crate) fn signer(&self, keys: &[&str]) -> Result<Signer, ConfigError> {
+        super::check_content(&self.content, &self.timestamp, false)?;
         Ok(Signer {
             spec: self.clone(),
             key: parse_private_key(self.algorithm, keys[0]).map_err(|e| {
@@ -202,9 +204,9 @@ impl AsymSpec {
         })
     }
 
-    fn message(&self, fill: &Fill<'_>) -> Cow<'_, [u8]> {
+    fn message<'f>(&self, fill: &Fill<'f>) -> Cow<'f, [u8]> {
         if let [Part::Body] = self.content.as_ref() {
-            return Cow::Owned(fill.body.to_vec());
+            return Cow::Borrowed(fill.body);
         }
         let mut m = Vec::with_capacity(fill.body.len() + 64);
         fill.feed(&self.content, |b| m.extend_from_slice(b));
@@ -245,14 +247,8 @@ impl Verifier {
             method: req.method,
             id: "",
         };
-        let single_body = matches!(spec.content.as_ref(), [Part::Body]);
-        let joined;
-        let msg: &[u8] = if single_body {
-            req.body
-        } else {
-            joined = spec.message(&fill);
-            &joined
-        };
+        let joined = spec.message(&fill);
+        let msg: &[u8] = &joined;
         let alg: &dyn ring::signature::VerificationAlgorithm = match spec.algorithm {
             AsymAlgorithm::Ed25519 => &ED25519,
             AsymAlgorithm::EcdsaP256 => &ECDSA_P256_SHA256_ASN1,
@@ -268,10 +264,14 @@ impl Verifier {
                 "signature does not verify under any configured public key",
             ));
         }
+        // ECDSA signatures are randomised and malleable, so the replay key is a
+        // digest of the signed content, not of the signature.
+        let digest = ring::digest::digest(&ring::digest::SHA256, msg);
         Ok(Evidence {
             id: None,
             timestamp: ts.map(|t| t.1),
-            signature: value,
+            expires_at: None,
+            fingerprint: Some(super::fingerprint(digest.as_ref())),
         })
     }
 }

@@ -146,7 +146,12 @@ impl HmacSpec {
             .collect()
     }
 
+    fn check(&self) -> Result<(), ConfigError> {
+        super::check_content(&self.content, &self.timestamp, self.id_header.is_some())
+    }
+
     pub(crate) fn verifier(&self, secrets: &[&str]) -> Result<Verifier, ConfigError> {
+        self.check()?;
         Ok(Verifier {
             keys: self.keys(secrets)?,
             spec: self.clone(),
@@ -154,6 +159,7 @@ impl HmacSpec {
     }
 
     pub(crate) fn signer(&self, secrets: &[&str]) -> Result<Signer, ConfigError> {
+        self.check()?;
         Ok(Signer {
             keys: self.keys(secrets)?,
             spec: self.clone(),
@@ -161,20 +167,24 @@ impl HmacSpec {
     }
 }
 
+/// At most this many signatures are decoded and tried (rotation needs two or three).
+const MAX_DECODED: usize = 4;
+
 /// Candidate signatures decoded from a header, on the stack.
 pub(crate) struct Candidates {
-    sigs: [[u8; 64]; MAX_SIGNATURES],
-    lens: [u8; MAX_SIGNATURES],
+    sigs: [[u8; 64]; MAX_DECODED],
+    lens: [u8; MAX_DECODED],
     n: usize,
     /// Entries seen that could not be decoded.
     bad: usize,
 }
 
 impl Candidates {
+    #[inline(always)]
     pub(crate) fn new() -> Self {
         Candidates {
-            sigs: [[0; 64]; MAX_SIGNATURES],
-            lens: [0; MAX_SIGNATURES],
+            sigs: [[0; 64]; MAX_DECODED],
+            lens: [0; MAX_DECODED],
             n: 0,
             bad: 0,
         }
@@ -188,11 +198,23 @@ impl Candidates {
         text: &str,
         want: usize,
     ) -> Result<(), Rejection> {
-        if self.n + self.bad >= MAX_SIGNATURES {
+        self.push_bytes(header, enc, text.as_bytes(), want)
+    }
+
+    /// [`Candidates::push`] over bytes.
+    #[inline]
+    pub(crate) fn push_bytes(
+        &mut self,
+        header: &str,
+        enc: Encoding,
+        text: &[u8],
+        want: usize,
+    ) -> Result<(), Rejection> {
+        if self.n + self.bad >= MAX_SIGNATURES || self.n >= MAX_DECODED {
             return Err(malformed_header(header, "too many signatures"));
         }
         let slot = &mut self.sigs[self.n];
-        match enc.decode_into(text.as_bytes(), slot) {
+        match enc.decode_into(text, slot) {
             Some(len) if len == want => {
                 self.lens[self.n] = len as u8;
                 self.n += 1;
@@ -295,19 +317,23 @@ pub(crate) fn parse_signatures<'a>(
     }
 }
 
-/// Verifies any candidate against HMACs of the filled template under each key.
+/// Verifies any candidate against HMACs of the filled template under each key;
+/// returns the tag that matched.
 pub(crate) fn check_any(
     keys: &[ring::hmac::Key],
     parts: &[Part],
     fill: &Fill<'_>,
     cands: &Candidates,
-) -> Result<(), Rejection> {
+) -> Result<ring::hmac::Tag, Rejection> {
     for key in keys {
-        let mut ctx = ring::hmac::Context::with_key(key);
-        fill.feed(parts, |b| ctx.update(b));
-        let tag = ctx.sign();
-        if cands.iter().any(|c| ct_eq(c, tag.as_ref())) {
-            return Ok(());
+        let tag = self::tag(key, parts, fill);
+        // Compare against every candidate (no early exit inside a key).
+        let mut hit = false;
+        for c in cands.iter() {
+            hit |= ct_eq(c, tag.as_ref());
+        }
+        if hit {
+            return Ok(tag);
         }
     }
     Err(Rejection::new(
@@ -344,12 +370,20 @@ impl Verifier {
             &mut cands,
         )?;
         cands.require_some(header)?;
-        let ts = read_timestamp(&spec.timestamp, req, ts_in_sig)?;
-        // The id is required only when it is signed; otherwise it is read if present.
+        // A timestamp that is signed is needed before hashing; one that is not
+        // (Linear's, inside the body) is read only after the signature holds, so
+        // unauthenticated input is never parsed as JSON.
+        let signed_ts = spec.content.contains(&Part::Timestamp);
+        let mut ts = if signed_ts {
+            read_timestamp(&spec.timestamp, req, ts_in_sig)?
+        } else {
+            None
+        };
+        // The id counts only when it is signed: an unsigned delivery-id header is
+        // attacker-chosen and must not become a replay key.
         let id = match &spec.id_header {
             Some(h) if spec.content.contains(&Part::Id) => Some(req.header_str(h)?),
-            Some(h) => req.first_header_dyn(h)?,
-            None => None,
+            _ => None,
         };
         let fill = Fill {
             body: req.body,
@@ -358,11 +392,15 @@ impl Verifier {
             url: req.url,
             method: req.method,
         };
-        check_any(&self.keys, &spec.content, &fill, &cands)?;
+        let tag = check_any(&self.keys, &spec.content, &fill, &cands)?;
+        if !signed_ts {
+            ts = read_timestamp(&spec.timestamp, req, ts_in_sig)?;
+        }
         Ok(Evidence {
             id: id.map(Cow::Borrowed),
             timestamp: ts.map(|t| t.1),
-            signature: value,
+            expires_at: None,
+            fingerprint: Some(super::fingerprint(tag.as_ref())),
         })
     }
 }

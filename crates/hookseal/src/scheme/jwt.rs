@@ -176,7 +176,27 @@ enum VerifyKey {
 
 fn parse_verify_key(text: &str) -> Result<VerifyKey, ConfigError> {
     let t = text.trim();
+    // A public key in any form it is commonly pasted in (base64 SPKI, as
+    // `hookseal keys generate` prints it; `whpk_`) is a public key, never an HMAC
+    // secret: otherwise anyone holding it could mint HS256 tokens.
+    if let Some(k) = t.strip_prefix("whpk_") {
+        return Ok(VerifyKey::Ed25519(
+            super::standard::parse_whpk(&format!("whpk_{k}"))?.to_vec(),
+        ));
+    }
     if !t.starts_with("-----BEGIN") {
+        if let Some(der) = B64URL_LENIENT
+            .decode(t)
+            .ok()
+            .or_else(|| crate::codec::B64_LENIENT.decode(t).ok())
+        {
+            match spki_decode(&der) {
+                Some((SpkiAlg::Rsa, k)) => return Ok(VerifyKey::Rsa(k)),
+                Some((SpkiAlg::P256, k)) => return Ok(VerifyKey::P256(k)),
+                Some((SpkiAlg::Ed25519, k)) => return Ok(VerifyKey::Ed25519(k)),
+                None => {}
+            }
+        }
         return Ok(VerifyKey::Hmac(Secret::from_text(text)?));
     }
     let (label, der) =
@@ -397,7 +417,7 @@ impl Verifier {
             if now > exp.saturating_add(leeway) {
                 return Err(reject(
                     Reason::TokenExpired,
-                    format!("exp {exp} passed {}s ago", now - exp),
+                    format!("exp {exp} passed {}s ago", now.saturating_sub(exp)),
                 ));
             }
         }
@@ -425,12 +445,12 @@ impl Verifier {
                         "token has neither exp nor iat",
                     ))
                 }
-                Some(iat) if now - iat > clock.tolerance => {
+                Some(iat) if now.saturating_sub(iat) > clock.tolerance => {
                     return Err(reject(
                         Reason::TokenExpired,
                         format!(
                             "token has no exp and its iat is {}s old (tolerance {}s)",
-                            now - iat,
+                            now.saturating_sub(iat),
                             clock.tolerance
                         ),
                     ))
@@ -481,10 +501,16 @@ impl Verifier {
             .get("jti")
             .and_then(Value::as_str)
             .map(|s| Cow::Owned(s.to_string()));
+        // Replay entries live as long as the token could still be accepted.
+        let expires_at = exp
+            .map(|e| e.saturating_add(leeway))
+            .or(iat.map(|i| i.saturating_add(clock.tolerance)));
+        let digest = ring::digest::digest(&ring::digest::SHA256, signing_input);
         Ok(Evidence {
             id,
             timestamp: None,
-            signature: token,
+            expires_at,
+            fingerprint: Some(super::fingerprint(digest.as_ref())),
         })
     }
 }

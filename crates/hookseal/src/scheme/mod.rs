@@ -42,13 +42,29 @@ pub type Text = Cow<'static, str>;
 /// What a scheme established about a message it verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence<'a> {
-    /// The provider's message id, when the scheme has one.
+    /// The provider's message id — only when the signature covers it, so an
+    /// attacker cannot choose it (an unsigned delivery-id header is not evidence).
     pub id: Option<Cow<'a, str>>,
     /// The signed timestamp in Unix seconds, when the scheme signs one and the
     /// policy should hold it to the tolerance window.
     pub timestamp: Option<i64>,
-    /// The signature text as received (a replay key for schemes without ids).
-    pub signature: &'a str,
+    /// When the scheme itself bounds the message's validity (a JWT's `exp`),
+    /// the Unix time after which it is refused anyway.
+    pub expires_at: Option<i64>,
+    /// A canonical digest of what was verified (the computed MAC, or a hash of
+    /// the signed content), the replay key for schemes without a signed id.
+    /// Canonical means re-encodings of the same signature (hex case, padding,
+    /// extra list entries) give the same fingerprint. `None` when nothing binds
+    /// the message (a static token).
+    pub fingerprint: Option<[u8; 16]>,
+}
+
+/// The first 16 bytes of `bytes` (a MAC tag or digest), as a fingerprint.
+pub(crate) fn fingerprint(bytes: &[u8]) -> [u8; 16] {
+    let mut f = [0u8; 16];
+    let n = bytes.len().min(16);
+    f[..n].copy_from_slice(&bytes[..n]);
+    f
 }
 
 /// Inputs every scheme may need besides the request.
@@ -300,3 +316,40 @@ pub(crate) fn write_timestamp(src: &TimestampSource, unix: i64) -> Option<(Optio
 
 /// At most this many signatures are read from one header.
 pub(crate) const MAX_SIGNATURES: usize = 16;
+
+/// Refuses content templates that leave the body unsigned or name a value the
+/// scheme has no source for (specs can come from config files, not only presets).
+pub(crate) fn check_content(
+    content: &[crate::request::Part],
+    timestamp: &TimestampSource,
+    has_id: bool,
+) -> Result<(), ConfigError> {
+    use crate::request::Part;
+    let has_timestamp = !matches!(
+        timestamp,
+        TimestampSource::None | TimestampSource::JsonBody { .. }
+    );
+    if has_timestamp && !content.contains(&Part::Timestamp) {
+        return Err(ConfigError::Invalid(
+            "the scheme reads a timestamp that its signed content does not include: \
+             an unsigned timestamp proves nothing (add {ts} to the content)"
+                .into(),
+        ));
+    }
+    if !content.contains(&Part::Body) {
+        return Err(ConfigError::Invalid(
+            "signed content must include {body}: the body would be unsigned".into(),
+        ));
+    }
+    if content.contains(&Part::Timestamp) && !has_timestamp {
+        return Err(ConfigError::Invalid(
+            "signed content names {ts} but the scheme has no timestamp source".into(),
+        ));
+    }
+    if content.contains(&Part::Id) && !has_id {
+        return Err(ConfigError::Invalid(
+            "signed content names {id} but the scheme has no id header".into(),
+        ));
+    }
+    Ok(())
+}

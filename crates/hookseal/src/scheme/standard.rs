@@ -60,9 +60,15 @@ pub struct StandardSpec {
     pub style: HeaderStyle,
 }
 
-const ID: &[&str] = &["svix-id", "webhook-id"];
-const TS: &[&str] = &["svix-timestamp", "webhook-timestamp"];
-const SIG: &[&str] = &["svix-signature", "webhook-signature"];
+/// Alias pairs, `svix-*` first (it wins when both are present, as in Svix's SDKs).
+const NAMES: &[&str; 6] = &[
+    "svix-id",
+    "webhook-id",
+    "svix-timestamp",
+    "webhook-timestamp",
+    "svix-signature",
+    "webhook-signature",
+];
 
 enum VerifyKey {
     Hmac(ring::hmac::Key),
@@ -114,6 +120,27 @@ pub fn ed25519_keys_from_seed(seed: &[u8; 32]) -> Result<(String, String), Confi
     ))
 }
 
+/// With Ed25519 keys in the set, an unprefixed key is ambiguous — a `whpk_`
+/// public key pasted without its prefix would become an HMAC secret that anyone
+/// holding the public key could sign with — so every key must say what it is.
+fn require_prefixes(keys: &[&str]) -> Result<(), ConfigError> {
+    let asym = keys
+        .iter()
+        .any(|k| k.trim().starts_with("whpk_") || k.trim().starts_with("whsk_"));
+    if asym {
+        if let Some(k) = keys.iter().find(|k| {
+            let k = k.trim();
+            !(k.starts_with("whsec_") || k.starts_with("whpk_") || k.starts_with("whsk_"))
+        }) {
+            let shown: String = k.chars().take(6).collect();
+            return Err(ConfigError::InvalidKey(format!(
+                "key {shown}… has no whsec_/whpk_/whsk_ prefix; with Ed25519 keys configured every key needs one"
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl StandardSpec {
     pub(crate) fn describe(&self) -> String {
         let (id, ts, sig) = self.names();
@@ -132,6 +159,7 @@ impl StandardSpec {
     }
 
     pub(crate) fn verifier(&self, keys: &[&str]) -> Result<Verifier, ConfigError> {
+        require_prefixes(keys)?;
         let keys = keys
             .iter()
             .map(|k| {
@@ -157,6 +185,7 @@ impl StandardSpec {
     }
 
     pub(crate) fn signer(&self, keys: &[&str]) -> Result<Signer, ConfigError> {
+        require_prefixes(keys)?;
         let keys = keys
             .iter()
             .map(|k| {
@@ -188,41 +217,44 @@ pub struct Verifier {
 }
 
 /// At most this many `v1a` entries are checked (Ed25519 verification is costly).
-const MAX_V1A: usize = 4;
+const MAX_V1A: usize = 2;
 
 impl Verifier {
     pub(crate) fn verify<'a>(&self, req: &Request<'a>) -> Result<Evidence<'a>, Rejection> {
-        let (sig_name, sig) = req
-            .first_header(SIG)?
-            .ok_or_else(|| crate::error::missing("webhook-signature"))?;
-        let (_, id) = req
-            .first_header(ID)?
-            .ok_or_else(|| crate::error::missing("webhook-id"))?;
-        let (ts_name, ts) = req
-            .first_header(TS)?
-            .ok_or_else(|| crate::error::missing("webhook-timestamp"))?;
-        if id.is_empty() {
-            return Err(malformed_header("webhook-id", "empty"));
-        }
-        let unix = TimeFormat::UnixSeconds
-            .parse(ts)
+        let mut found = [None; 3];
+        req.aliased(NAMES, &mut found)?;
+        let [Some((id_name, id)), Some((ts_name, ts)), Some((sig_name, sig))] = found else {
+            let i = found.iter().position(Option::is_none).unwrap_or(0);
+            return Err(crate::error::missing(NAMES[2 * i + 1]));
+        };
+        let id = std::str::from_utf8(id)
+            .ok()
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| malformed_header(id_name, "empty or not UTF-8"))?;
+        let unix = TimeFormat::parse_unix_seconds(ts)
             .ok_or_else(|| malformed_header(ts_name, "not a Unix timestamp in seconds"))?;
+        // Digits only, so this is the same text that was signed.
+        let ts = std::str::from_utf8(ts).unwrap_or_default();
 
+        // The signature list is parsed as bytes: base64 decoding validates it.
         let mut v1 = Candidates::new();
         let mut v1a: [[u8; 64]; MAX_V1A] = [[0; 64]; MAX_V1A];
         let mut n_v1a = 0;
         let mut entries = 0;
-        for entry in sig.split(' ').filter(|e| !e.is_empty()) {
+        for entry in sig.split(|&b| b == b' ').filter(|e| !e.is_empty()) {
             entries += 1;
             if entries > super::MAX_SIGNATURES {
                 return Err(malformed_header(sig_name, "too many signatures"));
             }
-            match entry.split_once(',') {
-                Some(("v1", s)) => v1.push(sig_name, Encoding::Base64, s, 32)?,
-                Some(("v1a", s))
+            let (version, s) = match entry.iter().position(|&b| b == b',') {
+                Some(c) => (&entry[..c], &entry[c + 1..]),
+                None => continue,
+            };
+            match version {
+                b"v1" => v1.push_bytes(sig_name, Encoding::Base64, s, 32)?,
+                b"v1a"
                     if n_v1a < MAX_V1A
-                        && Encoding::Base64.decode_into(s.as_bytes(), &mut v1a[n_v1a])
-                            == Some(64) =>
+                        && Encoding::Base64.decode_into(s, &mut v1a[n_v1a]) == Some(64) =>
                 {
                     n_v1a += 1;
                 }
@@ -266,7 +298,8 @@ impl Verifier {
                 return Ok(Evidence {
                     id: Some(Cow::Borrowed(id)),
                     timestamp: Some(unix),
-                    signature: sig,
+                    expires_at: None,
+                    fingerprint: None,
                 });
             }
         }

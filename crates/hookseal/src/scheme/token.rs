@@ -35,7 +35,9 @@ impl TokenSpec {
     }
 
     fn secrets(&self, keys: &[&str]) -> Result<Vec<Secret>, ConfigError> {
-        keys.iter().map(|k| Secret::from_text(k)).collect()
+        // Header values arrive trimmed; a configured token with stray whitespace
+        // (a newline from a file) would otherwise never match.
+        keys.iter().map(|k| Secret::from_text(k.trim())).collect()
     }
 
     pub(crate) fn verifier(&self, keys: &[&str]) -> Result<Verifier, ConfigError> {
@@ -82,10 +84,12 @@ impl Verifier {
                 format!("{} does not hold a configured token", self.spec.header),
             ));
         }
+        // A token binds nothing about the message, so there is nothing to dedup on.
         Ok(Evidence {
             id: None,
             timestamp: None,
-            signature: value,
+            expires_at: None,
+            fingerprint: None,
         })
     }
 }

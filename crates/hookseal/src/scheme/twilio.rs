@@ -28,7 +28,8 @@ use crate::secret::{ct_eq, Algorithm, Secret};
 pub struct TwilioSpec {
     /// The signature header (`X-Twilio-Signature`).
     pub signature_header: Text,
-    /// The idempotency header used as the message id, if any.
+    /// Twilio's idempotency header. It is not signed, so hookseal does not trust
+    /// it as a message id; it is kept for forwarding.
     pub id_header: Option<Text>,
 }
 
@@ -179,29 +180,25 @@ impl Verifier {
             }
         };
         let variants = url_variants(req.url);
-        let ok = self.keys.iter().any(|k| {
-            variants
-                .iter()
-                .any(|u| ct_eq(compute(k, u, &params).as_ref(), &sig))
+        let matched = self.keys.iter().find_map(|k| {
+            variants.iter().find_map(|u| {
+                let t = compute(k, u, &params);
+                ct_eq(t.as_ref(), &sig).then_some(t)
+            })
         });
-        if !ok {
+        let Some(tag) = matched else {
             return Err(Rejection::new(
                 Reason::SignatureMismatch,
                 "no auth token produces this signature for this URL and body",
             ));
-        }
-        let id = match &self.spec.id_header {
-            Some(h) => req
-                .headers
-                .get(h)
-                .and_then(|v| std::str::from_utf8(v).ok())
-                .map(Cow::Borrowed),
-            None => None,
         };
+        // I-Twilio-Idempotency-Token is not signed, so it is not evidence; the
+        // computed MAC is the replay key.
         Ok(Evidence {
-            id,
+            id: None,
             timestamp: None,
-            signature: value,
+            expires_at: None,
+            fingerprint: Some(super::fingerprint(tag.as_ref())),
         })
     }
 }

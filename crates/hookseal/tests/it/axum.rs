@@ -11,11 +11,8 @@ use hookseal::{provider, MemoryReplayGuard, Policy};
 #[path = "../../examples/receiver.rs"]
 mod receiver;
 
-/// Starts the receiver on an ephemeral port; it stops with the test runtime.
-fn start(
-    policy: Policy,
-    handshake: Option<(provider::Handshake, String)>,
-) -> (SocketAddr, tokio::runtime::Runtime) {
+/// Serves `app` on an ephemeral 127.0.0.1 port; it stops with the returned runtime.
+fn serve(app: axum::Router) -> (SocketAddr, tokio::runtime::Runtime) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -25,7 +22,6 @@ fn start(
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = receiver::app(policy, handshake);
     rt.spawn(async move {
         axum::serve(
             listener,
@@ -35,6 +31,14 @@ fn start(
         .unwrap();
     });
     (addr, rt)
+}
+
+/// Starts the example receiver.
+fn start(
+    policy: Policy,
+    handshake: Option<(provider::Handshake, String)>,
+) -> (SocketAddr, tokio::runtime::Runtime) {
+    serve(receiver::app(policy, handshake))
 }
 
 /// One HTTP/1.1 request over a plain socket; returns (status, body).
@@ -164,4 +168,72 @@ fn slack_handshake_is_answered_after_verification() {
     );
     // An unsigned challenge gets no answer.
     assert_eq!(post(addr, &[], body, None).0, 401);
+}
+
+#[test]
+fn a_failed_handler_releases_the_message_id_for_the_retry() {
+    use axum::http::StatusCode;
+    use hookseal::axum::{VerifiedWebhook, VerifyLayer};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let policy = Policy::builder(provider::find("standard-webhooks").unwrap().scheme.clone())
+        .secret(SECRET)
+        .replay_guard(Arc::new(MemoryReplayGuard::default()))
+        .build()
+        .unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    // Fails the first delivery (as a handler whose store is down would), then succeeds.
+    let app = axum::Router::new()
+        .route(
+            "/webhook",
+            axum::routing::post(move |_hook: VerifiedWebhook| {
+                let n = c.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n == 0 {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    } else {
+                        StatusCode::OK
+                    }
+                }
+            }),
+        )
+        .layer(VerifyLayer::new(Arc::new(policy)));
+    let (addr, _rt) = serve(app);
+    let body = b"{}";
+    let h = sign(SECRET, "msg_retry", body);
+    assert_eq!(post(addr, &h, body, None).0, 503);
+    assert_eq!(
+        post(addr, &h, body, None).0,
+        200,
+        "the retry is not a replay"
+    );
+    assert_eq!(post(addr, &h, body, None).0, 409, "after success it is");
+}
+
+#[test]
+fn url_signing_schemes_need_the_public_url() {
+    use hookseal::axum::VerifyLayer;
+    let twilio = provider::find("twilio").unwrap();
+    let form = b"CallSid=CA1&Body=hi";
+    let url = "https://hooks.example.com/webhook";
+    let h = crate::support::sign("twilio", "tok", "", 0, form, url, "POST");
+    for (public, want) in [
+        (None, 500),
+        (Some("https://hooks.example.com"), 200),
+        (Some("https://evil.example.com"), 401),
+    ] {
+        let policy = Policy::builder(twilio.scheme.clone())
+            .secret("tok")
+            .build()
+            .unwrap();
+        let mut layer = VerifyLayer::new(Arc::new(policy));
+        if let Some(p) = public {
+            layer = layer.public_url(p);
+        }
+        let app = axum::Router::new()
+            .route("/webhook", axum::routing::post(|| async { "ok" }))
+            .layer(layer);
+        let (addr, _rt) = serve(app);
+        assert_eq!(post(addr, &h, form, None).0, want, "{public:?}");
+    }
 }

@@ -240,3 +240,48 @@ fn asymmetric_tokens_sign_and_verify() {
 fn hex_lit(s: &str) -> Vec<u8> {
     hookseal::codec::hex_decode(s).unwrap()
 }
+
+#[test]
+fn a_public_key_in_base64_is_never_an_hmac_secret() {
+    // `hookseal keys generate --kind p256` prints the public key as bare base64 SPKI.
+    let kp = hookseal::keys::generate(hookseal::keys::KeyKind::P256);
+    let public = kp.public.unwrap();
+    let p = Policy::builder(SchemeSpec::Jwt(JwtSpec::bearer()))
+        .secret(public.clone())
+        .build()
+        .unwrap();
+    let forged = hs256(
+        &public,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"exp":{}}}"#, NOW + 60),
+    );
+    assert_eq!(check(&p, &forged, b""), Err(Reason::AlgorithmNotAllowed));
+    let whpk = "whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g=";
+    let p = Policy::builder(SchemeSpec::Jwt(JwtSpec::bearer()))
+        .secret(whpk)
+        .build()
+        .unwrap();
+    let forged = hs256(
+        whpk,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"exp":{}}}"#, NOW + 60),
+    );
+    assert_eq!(check(&p, &forged, b""), Err(Reason::AlgorithmNotAllowed));
+}
+
+#[test]
+fn extreme_claims_do_not_overflow() {
+    let p = flatfile();
+    let k = "your-very-secret-key";
+    for claims in [
+        r#"{"iat":-1e300}"#,
+        r#"{"iat":1e300}"#,
+        r#"{"exp":-9223372036854775808}"#,
+        r#"{"exp":1e308,"nbf":-1e308}"#,
+    ] {
+        let t = hs256(k, r#"{"alg":"HS256"}"#, claims);
+        let _ = check(&p, &t, b"");
+    }
+    let t = hs256(k, r#"{"alg":"HS256"}"#, r#"{"iat":-1e300}"#);
+    assert_eq!(check(&p, &t, b""), Err(Reason::TokenExpired));
+}

@@ -295,11 +295,15 @@ fn generic_hmac_shapes() {
                 prefix: Cow::Owned(prefix.into()),
             },
             content: Cow::Owned(Part::parse_template(template).unwrap()),
-            timestamp: hookseal::scheme::TimestampSource::Header {
-                name: Cow::Borrowed("X-Ts"),
-                format: hookseal::time::TimeFormat::UnixSeconds,
+            timestamp: if template.contains("{ts}") {
+                hookseal::scheme::TimestampSource::Header {
+                    name: Cow::Borrowed("X-Ts"),
+                    format: hookseal::time::TimeFormat::UnixSeconds,
+                }
+            } else {
+                hookseal::scheme::TimestampSource::None
             },
-            id_header: Some(Cow::Borrowed("X-Id")),
+            id_header: template.contains("{id}").then_some(Cow::Borrowed("X-Id")),
             secret_form: hookseal::SecretForm::Text,
         });
         let msg = hookseal::Outgoing {
@@ -324,4 +328,156 @@ fn generic_hmac_shapes() {
         let moved = p.verify(&other, NOW);
         assert_eq!(moved.is_ok(), !template.contains("{url}"), "{template}");
     }
+}
+
+#[test]
+fn unsigned_ids_and_reencoded_signatures_do_not_evade_replay() {
+    let guard = Arc::new(MemoryReplayGuard::default());
+    let github = provider::find("github").unwrap().scheme.clone();
+    let p = Policy::builder(github)
+        .secret("k")
+        .replay_guard(guard)
+        .build()
+        .unwrap();
+    let body = br#"{"action":"opened"}"#;
+    let h = sign("github", "k", "", 0, body, "", "POST");
+    let sig = h[0].1.clone();
+    let first = vec![
+        ("X-Hub-Signature-256", sig.clone()),
+        ("X-GitHub-Delivery", "d-1".to_string()),
+    ];
+    let v = p.verify(&Request::new(&first, body), NOW).unwrap();
+    assert_eq!(v.id, None, "an unsigned delivery id is not evidence");
+    // The same webhook with a fresh (unsigned) delivery id, upper-case hex, or a
+    // different prefix case is the same message.
+    for (name, value) in [
+        ("X-GitHub-Delivery", "d-2".to_string()),
+        ("X-Hub-Signature-256", sig.to_uppercase()),
+        ("X-Hub-Signature-256", sig.replace("sha256=", "SHA256=")),
+    ] {
+        let mut again = first.clone();
+        again.iter_mut().find(|(n, _)| *n == name).unwrap().1 = value;
+        assert_eq!(
+            p.verify(&Request::new(&again, body), NOW)
+                .unwrap_err()
+                .reason(),
+            Reason::Replayed,
+            "{again:?}"
+        );
+    }
+    // Stripe: extra signature entries do not make a new message.
+    let stripe = provider::find("stripe").unwrap().scheme.clone();
+    let p = Policy::builder(stripe)
+        .secret("k")
+        .replay_guard(Arc::new(MemoryReplayGuard::default()))
+        .build()
+        .unwrap();
+    let h = sign("stripe", "k", "", NOW, body, "", "POST");
+    assert!(p.verify(&Request::new(&h, body), NOW).is_ok());
+    let padded = vec![(
+        "Stripe-Signature".to_string(),
+        format!("{},v1=00,v0=ff", h[0].1),
+    )];
+    assert_eq!(
+        p.verify(&Request::new(&padded, body), NOW)
+            .unwrap_err()
+            .reason(),
+        Reason::Replayed
+    );
+}
+
+#[test]
+fn static_tokens_bind_nothing_so_nothing_is_deduplicated() {
+    let gitlab = provider::find("gitlab").unwrap().scheme.clone();
+    let p = Policy::builder(gitlab)
+        .secret("tok")
+        .replay_guard(Arc::new(MemoryReplayGuard::default()))
+        .build()
+        .unwrap();
+    let h = vec![("X-Gitlab-Token", "tok")];
+    for body in [&b"{\"a\":1}"[..], b"{\"a\":1}", b"{\"a\":2}"] {
+        let v = p.verify(&Request::new(&h, body), NOW).unwrap();
+        assert_eq!(v.replay_key(), None);
+    }
+}
+
+#[test]
+fn released_ids_are_accepted_again() {
+    let guard = Arc::new(MemoryReplayGuard::default());
+    let p = Policy::builder(sw())
+        .secret(SECRET)
+        .replay_guard(guard)
+        .build()
+        .unwrap();
+    let body = b"{}";
+    let h = signed("msg_r", NOW, body);
+    let v = p.verify(&Request::new(&h, body), NOW).unwrap();
+    assert_eq!(v.replay_key(), Some("msg_r"));
+    p.release(&v);
+    assert!(p.verify(&Request::new(&h, body), NOW).is_ok());
+}
+
+#[test]
+fn allowlist_refuses_unknown_addresses_by_default() {
+    let jodo = provider::find("jodo").unwrap().scheme.clone();
+    let p = Policy::builder(jodo.clone())
+        .secret("k")
+        .allow_ip("3.6.234.242")
+        .build()
+        .unwrap();
+    let body = b"{}";
+    let h = sign("jodo", "k", "", 0, body, "", "POST");
+    assert_eq!(
+        p.verify(&Request::new(&h, body), NOW).unwrap_err().reason(),
+        Reason::IpNotAllowed
+    );
+    let cli_style = Policy::builder(jodo)
+        .secret("k")
+        .allow_ip("3.6.234.242")
+        .ip_mode(IpMode::WhenKnown)
+        .build()
+        .unwrap();
+    assert!(cli_style.verify(&Request::new(&h, body), NOW).is_ok());
+}
+
+#[test]
+fn ambiguous_or_unsigned_configurations_are_refused() {
+    // A public key without its prefix next to Ed25519 keys could be taken for an HMAC secret.
+    let e = Policy::builder(sw())
+        .secret("whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g=")
+        .secret("ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g=")
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("prefix"), "{e}");
+    // A spec from a config file that leaves the body (or the timestamp) unsigned.
+    use hookseal::scheme::hmac::HmacSpec;
+    use hookseal::{Algorithm, Encoding, Part, SchemeSpec};
+    use std::borrow::Cow;
+    let mut spec = HmacSpec::body("X-Sig", Algorithm::Sha256, Encoding::Hex);
+    spec.content = Cow::Owned(vec![Part::Lit("x".into())]);
+    assert!(Policy::builder(SchemeSpec::Hmac(spec.clone()))
+        .secret("k")
+        .build()
+        .is_err());
+    spec.content = Cow::Owned(vec![Part::Body]);
+    spec.timestamp = hookseal::scheme::TimestampSource::Header {
+        name: Cow::Borrowed("X-Ts"),
+        format: hookseal::time::TimeFormat::UnixSeconds,
+    };
+    let e = Policy::builder(SchemeSpec::Hmac(spec))
+        .secret("k")
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("unsigned timestamp"), "{e}");
+    // Out-of-range windows.
+    assert!(Policy::builder(sw())
+        .secret(SECRET)
+        .tolerance(-1)
+        .build()
+        .is_err());
+    assert!(Policy::builder(sw())
+        .secret(SECRET)
+        .tolerance(i64::MAX)
+        .build()
+        .is_err());
 }
