@@ -33,6 +33,17 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// Runs `verify ARGS` with every `Name: value` line `sign` printed as `--header`.
+fn verify_signed(args: &[&str], signed: &Output) -> Output {
+    let out = stdout(signed);
+    let mut c = bin();
+    c.arg("verify").args(args);
+    for h in out.lines() {
+        c.args(["--header", h]);
+    }
+    c.output().unwrap()
+}
+
 const GH_SIG: &str =
     "X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 const GH_SECRET: &str = "It's a Secret to Everybody";
@@ -433,25 +444,22 @@ fn every_text_secret_preset_round_trips_through_the_cli() {
             url,
         ]);
         assert_eq!(code(&s), 0, "{name}: {}", stderr(&s));
-        let mut args = vec![
-            "verify",
-            "--provider",
-            name,
-            "--secret",
-            secret,
-            "--body-file",
-            f,
-            "--now",
-            "1700000001",
-            "--url",
-            url,
-        ];
-        let out = stdout(&s);
-        for h in out.lines() {
-            args.extend(["--header", h]);
-        }
-        let v = run(&args);
-        assert_eq!(code(&v), 0, "{name}: {} / {out}", stderr(&v));
+        let v = verify_signed(
+            &[
+                "--provider",
+                name,
+                "--secret",
+                secret,
+                "--body-file",
+                f,
+                "--now",
+                "1700000001",
+                "--url",
+                url,
+            ],
+            &s,
+        );
+        assert_eq!(code(&v), 0, "{name}: {} / {}", stderr(&v), stdout(&s));
         n += 1;
     }
     assert!(n >= 20, "only {n} presets round-tripped");
@@ -494,20 +502,17 @@ fn keys_generate_round_trips() {
             f,
         ]);
         assert_eq!(code(&s), 0, "{kind}: {}", stderr(&s));
-        let mut args = vec![
-            "verify",
-            "--provider",
-            provider,
-            "--secret",
-            &verify_key,
-            "--body-file",
-            f,
-        ];
-        let out = stdout(&s);
-        for h in out.lines() {
-            args.extend(["--header", h]);
-        }
-        let v = run(&args);
+        let v = verify_signed(
+            &[
+                "--provider",
+                provider,
+                "--secret",
+                &verify_key,
+                "--body-file",
+                f,
+            ],
+            &s,
+        );
         assert_eq!(code(&v), 0, "{kind}: {}", stderr(&v));
     }
 }
@@ -590,10 +595,7 @@ fn orange_logic_sha512_and_generic_hmac() {
     assert_eq!(code(&s), 0, "{}", stderr(&s));
     let out = stdout(&s);
     assert!(out.contains("X-Sig: sha512="), "{out}");
-    let mut c = bin();
-    c.arg("verify").args(generic).args(["--now", "1700000000"]);
-    for h in out.lines() {
-        c.args(["--header", h]);
-    }
-    assert_eq!(code(&c.output().unwrap()), 0);
+    let mut args = generic.to_vec();
+    args.extend(["--now", "1700000000"]);
+    assert_eq!(code(&verify_signed(&args, &s)), 0);
 }

@@ -138,23 +138,26 @@ fn b64_decode_into(text: &[u8], out: &mut [u8], url: bool) -> Option<usize> {
     if n > out.len() {
         return None;
     }
-    let mut o = 0;
+    let full = data.len() / 4;
+    let mut o = full * 3;
+    let mut bad = 0u8;
     let mut chunks = data.chunks_exact(4);
-    for c in &mut chunks {
+    for (c, dst) in (&mut chunks).zip(out[..o].chunks_exact_mut(3)) {
         let (a, b, cc, d) = (
             table[c[0] as usize],
             table[c[1] as usize],
             table[c[2] as usize],
             table[c[3] as usize],
         );
-        if (a | b | cc | d) & 0xC0 != 0 {
-            return None;
-        }
+        bad |= a | b | cc | d;
         let v = (a as u32) << 18 | (b as u32) << 12 | (cc as u32) << 6 | d as u32;
-        out[o] = (v >> 16) as u8;
-        out[o + 1] = (v >> 8) as u8;
-        out[o + 2] = v as u8;
-        o += 3;
+        dst[0] = (v >> 16) as u8;
+        dst[1] = (v >> 8) as u8;
+        dst[2] = v as u8;
+    }
+    // Invalid characters map to 0xFF, so one check after the loop finds any.
+    if bad & 0xC0 != 0 {
+        return None;
     }
     let rest = chunks.remainder();
     match rest.len() {

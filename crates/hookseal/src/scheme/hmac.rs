@@ -170,20 +170,21 @@ impl HmacSpec {
 /// At most this many signatures are decoded and tried (rotation needs two or three).
 const MAX_DECODED: usize = 4;
 
-/// Candidate signatures decoded from a header, on the stack.
-pub(crate) struct Candidates {
-    sigs: [[u8; 64]; MAX_DECODED],
+/// Candidate signatures decoded from a header, on the stack; `L` is the largest
+/// signature kept (64 for SHA-512; schemes that know their length use less).
+pub(crate) struct Candidates<const L: usize = 64> {
+    sigs: [[u8; L]; MAX_DECODED],
     lens: [u8; MAX_DECODED],
     n: usize,
     /// Entries seen that could not be decoded.
     bad: usize,
 }
 
-impl Candidates {
+impl<const L: usize> Candidates<L> {
     #[inline(always)]
     pub(crate) fn new() -> Self {
         Candidates {
-            sigs: [[0; 64]; MAX_DECODED],
+            sigs: [[0; L]; MAX_DECODED],
             lens: [0; MAX_DECODED],
             n: 0,
             bad: 0,
@@ -319,11 +320,11 @@ pub(crate) fn parse_signatures<'a>(
 
 /// Verifies any candidate against HMACs of the filled template under each key;
 /// returns the tag that matched.
-pub(crate) fn check_any(
+pub(crate) fn check_any<const L: usize>(
     keys: &[ring::hmac::Key],
     parts: &[Part],
     fill: &Fill<'_>,
-    cands: &Candidates,
+    cands: &Candidates<L>,
 ) -> Result<ring::hmac::Tag, Rejection> {
     for key in keys {
         let tag = self::tag(key, parts, fill);
@@ -360,7 +361,7 @@ impl Verifier {
         let spec = &self.spec;
         let header = spec.signature_header.as_ref();
         let value = req.header_str(header)?;
-        let mut cands = Candidates::new();
+        let mut cands = Candidates::<64>::new();
         let ts_in_sig = parse_signatures(
             &spec.format,
             header,

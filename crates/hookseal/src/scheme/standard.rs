@@ -237,7 +237,7 @@ impl Verifier {
         let ts = std::str::from_utf8(ts).unwrap_or_default();
 
         // The signature list is parsed as bytes: base64 decoding validates it.
-        let mut v1 = Candidates::new();
+        let mut v1 = Candidates::<32>::new();
         let mut v1a: [[u8; 64]; MAX_V1A] = [[0; 64]; MAX_V1A];
         let mut n_v1a = 0;
         let mut entries = 0;

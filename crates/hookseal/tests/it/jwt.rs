@@ -285,3 +285,46 @@ fn extreme_claims_do_not_overflow() {
     let t = hs256(k, r#"{"alg":"HS256"}"#, r#"{"iat":-1e300}"#);
     assert_eq!(check(&p, &t, b""), Err(Reason::TokenExpired));
 }
+
+#[test]
+fn rs256_with_a_pem_key_pair() {
+    // A 2048-bit key generated for these tests only (openssl genpkey).
+    let private = include_str!("fixtures/rsa2048-test-only.key.pem");
+    let public = include_str!("fixtures/rsa2048-test-only.pub.pem");
+    let spec = SchemeSpec::Jwt(JwtSpec::bearer());
+    let h = spec
+        .signer(&[private])
+        .unwrap()
+        .sign(&hookseal::Outgoing {
+            id: "r1",
+            timestamp: NOW,
+            body: b"{}",
+            url: "",
+            method: "POST",
+        })
+        .unwrap();
+    let token = h[0].1.trim_start_matches("Bearer ");
+    let header =
+        String::from_utf8(B64URL.decode(token.split('.').next().unwrap()).unwrap()).unwrap();
+    assert!(header.contains("RS256"), "{header}");
+    let p = Policy::builder(spec.clone())
+        .secret(public)
+        .build()
+        .unwrap();
+    assert_eq!(check(&p, token, b"{}"), Ok(()));
+    // RS256 -> HS256 with the public key as the secret: refused.
+    let forged = hs256(
+        public,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"exp":{}}}"#, NOW + 60),
+    );
+    assert_eq!(check(&p, &forged, b""), Err(Reason::AlgorithmNotAllowed));
+    // A tampered claim fails.
+    let mut parts: Vec<&str> = token.split('.').collect();
+    let other = B64URL.encode(format!(r#"{{"iat":{NOW},"exp":{}}}"#, NOW + 9999));
+    parts[1] = &other;
+    assert_eq!(
+        check(&p, &parts.join("."), b"{}"),
+        Err(Reason::SignatureMismatch)
+    );
+}
