@@ -17,6 +17,7 @@ macro_rules! out {
 mod args;
 mod keys;
 mod providers;
+mod serve;
 mod sign;
 mod verify;
 
@@ -45,6 +46,8 @@ enum Command {
     },
     /// List the provider presets and what each checks.
     Providers(providers::ProvidersArgs),
+    /// Run the webhook server: a signed, durable delivery queue on an embedded SQLite file.
+    Serve(serve::ServeArgs),
 }
 
 /// A failure that maps to an exit code.
@@ -53,6 +56,8 @@ pub(crate) enum Failure {
     Rejected(hookseal::Rejection),
     /// Usage or configuration error (exit 2).
     Usage(String),
+    /// The server failed while running (exit 1).
+    Runtime(String),
 }
 
 impl From<hookseal::ConfigError> for Failure {
@@ -74,11 +79,16 @@ fn main() -> ExitCode {
         Command::Sign(a) => sign::run(a),
         Command::Keys { command } => keys::run(command),
         Command::Providers(a) => providers::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Rejected(r)) => {
             eprintln!("{}: {}", r.reason().code(), r.detail());
+            ExitCode::from(1)
+        }
+        Err(Failure::Runtime(msg)) => {
+            eprintln!("error: {msg}");
             ExitCode::from(1)
         }
         Err(Failure::Usage(msg)) => {

@@ -1,0 +1,527 @@
+//! `hookseal serve` end to end: the real binary, a real receiver on 127.0.0.1
+//! that verifies every delivery with the hookseal library, and the admin API over
+//! HTTP.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// A running server; killed on drop, its data directory removed.
+struct Server {
+    child: Child,
+    addr: String,
+    token: String,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn start(name: &str, extra_env: &[(&str, &str)]) -> Server {
+    let dir = std::env::temp_dir().join(format!("hookseal-serve-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hookseal"));
+    cmd.arg("serve")
+        .env("HOOKSEAL_SERVER__DATA_DIR", &dir)
+        .env("HOOKSEAL_SERVER__LISTEN", "127.0.0.1:0")
+        .env("HOOKSEAL_DELIVERY__ALLOW_HTTP", "true")
+        .env("HOOKSEAL_DELIVERY__ALLOW_CIDRS", r#"["127.0.0.1/32"]"#)
+        .env("HOOKSEAL_DELIVERY__RETRY_SCHEDULE_SECS", "[0, 1, 1, 1]")
+        .env("HOOKSEAL_LOG__FILTER", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut token, mut addr) = (String::new(), String::new());
+    for _ in 0..2 {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        if let Some(t) = line.strip_prefix("admin token (shown once, keep it): ") {
+            token = t.trim().to_string();
+        } else if let Some(a) = line.strip_prefix("hookseal listening on http://") {
+            addr = a.trim().to_string();
+        }
+    }
+    assert!(
+        !token.is_empty() && !addr.is_empty(),
+        "server did not start"
+    );
+    Server {
+        child,
+        addr,
+        token,
+        dir,
+    }
+}
+
+impl Server {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        call(&self.addr, method, path, body, Some(&self.token))
+    }
+}
+
+fn call(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    token: Option<&str>,
+) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+    let body = if text
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
+}
+
+fn dechunk(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// What the receiver saw.
+#[derive(Clone, Debug)]
+struct Received {
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+/// How the receiver answers: a queue of statuses (with optional Retry-After) to
+/// use first, then 200.
+#[derive(Default)]
+struct Receiver {
+    got: Mutex<Vec<Received>>,
+    script: Mutex<Vec<(u16, Option<&'static str>)>>,
+}
+
+fn receiver() -> (Arc<Receiver>, SocketAddr, tokio::runtime::Runtime) {
+    use axum::http::{HeaderMap, StatusCode};
+    let state = Arc::new(Receiver::default());
+    let st = state.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
+            let st = st.clone();
+            async move {
+                let h = headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+                    .collect();
+                st.got.lock().unwrap().push(Received {
+                    headers: h,
+                    body: body.to_vec(),
+                });
+                let next = {
+                    let mut s = st.script.lock().unwrap();
+                    if s.is_empty() {
+                        None
+                    } else {
+                        Some(s.remove(0))
+                    }
+                };
+                match next {
+                    None => (StatusCode::OK, HeaderMap::new(), "ok"),
+                    Some((code, retry_after)) => {
+                        let mut hm = HeaderMap::new();
+                        if let Some(ra) = retry_after {
+                            hm.insert("retry-after", ra.parse().unwrap());
+                        }
+                        (StatusCode::from_u16(code).unwrap(), hm, "no")
+                    }
+                }
+            }
+        }),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (state, addr, rt)
+}
+
+fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Verifies a delivery as a receiver would, with the hookseal library.
+fn verify(r: &Received, secrets: &[&str]) -> Result<String, hookseal::Rejection> {
+    let spec = hookseal::provider::find("standard-webhooks")
+        .unwrap()
+        .scheme
+        .clone();
+    let policy = hookseal::Policy::builder(spec)
+        .secrets(secrets.iter().copied())
+        .build()
+        .unwrap();
+    let headers: Vec<(&str, &str)> = r
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let v = policy.verify(
+        &hookseal::Request::new(&headers, &r.body),
+        hookseal::time::now_unix(),
+    )?;
+    Ok(v.id.unwrap().to_string())
+}
+
+fn create_endpoint(s: &Server, recv: SocketAddr, extra: Value) -> (String, String) {
+    let mut body = json!({ "url": format!("http://{recv}/hook"), "description": "test" });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let (code, ep) = s.call("POST", "/api/v1/endpoints", Some(body));
+    assert_eq!(code, 201, "{ep}");
+    (
+        ep["id"].as_str().unwrap().to_string(),
+        ep["secret"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn delivers_signed_messages_with_filters_and_custom_headers() {
+    let s = start("deliver", &[]);
+    let (recv, addr, _rt) = receiver();
+    let (_ep, secret) = create_endpoint(
+        &s,
+        addr,
+        json!({ "event_types": ["invoice.*"], "headers": { "X-Erp-Token": "shared-value" } }),
+    );
+    for i in 0..20 {
+        let (code, m) = s.call(
+            "POST",
+            "/api/v1/messages",
+            Some(json!({ "event_type": "invoice.paid", "payload": { "n": i } })),
+        );
+        assert_eq!(code, 202, "{m}");
+    }
+    let (code, _) = s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "user.created", "payload": {} })),
+    );
+    assert_eq!(code, 202);
+    wait_for("20 deliveries", 20, || recv.got.lock().unwrap().len() >= 20);
+    std::thread::sleep(Duration::from_millis(300));
+    let got = recv.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 20, "user.created does not match invoice.*");
+    let mut ids = std::collections::HashSet::new();
+    for r in &got {
+        ids.insert(verify(r, &[&secret]).expect("every delivery verifies"));
+        assert_eq!(r.headers["x-erp-token"], "shared-value");
+        assert_eq!(r.headers["content-type"], "application/json");
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        assert!(v["n"].is_number());
+    }
+    assert_eq!(ids.len(), 20);
+    // Deliveries and attempts are visible through the API.
+    let some_id = ids.iter().next().unwrap();
+    let (code, d) = s.call(
+        "GET",
+        &format!("/api/v1/messages/{some_id}/deliveries"),
+        None,
+    );
+    assert_eq!(code, 200);
+    assert_eq!(d["data"][0]["status"], "succeeded");
+    let dlv = d["data"][0]["id"].as_str().unwrap();
+    let (_, a) = s.call("GET", &format!("/api/v1/deliveries/{dlv}/attempts"), None);
+    assert_eq!(a["data"][0]["status_code"], 200);
+}
+
+#[test]
+fn retries_keep_the_id_and_honour_retry_after_and_410_disables() {
+    let s = start("retry", &[]);
+    let (recv, addr, _rt) = receiver();
+    recv.script
+        .lock()
+        .unwrap()
+        .extend([(500, None), (503, Some("1")), (502, None)]);
+    let (ep, secret) = create_endpoint(&s, addr, json!({}));
+    let (_, m) = s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "a", "payload": {"x": 1}, "id": "msg_retry_1" })),
+    );
+    assert_eq!(m["id"], "msg_retry_1");
+    wait_for("the fourth attempt", 30, || {
+        recv.got.lock().unwrap().len() >= 4
+    });
+    let got = recv.got.lock().unwrap().clone();
+    let sigs: std::collections::HashSet<_> = got
+        .iter()
+        .map(|r| r.headers["webhook-signature"].clone())
+        .collect();
+    for r in &got {
+        assert_eq!(
+            verify(r, &[&secret]).unwrap(),
+            "msg_retry_1",
+            "same webhook-id on every attempt"
+        );
+    }
+    assert!(sigs.len() >= 2, "fresh timestamp and signature per attempt");
+    wait_for("success recorded", 10, || {
+        let (_, d) = s.call("GET", "/api/v1/messages/msg_retry_1/deliveries", None);
+        d["data"][0]["status"] == "succeeded"
+    });
+    let (_, d) = s.call("GET", "/api/v1/messages/msg_retry_1/deliveries", None);
+    let dlv = d["data"][0]["id"].as_str().unwrap().to_string();
+    let (_, a) = s.call("GET", &format!("/api/v1/deliveries/{dlv}/attempts"), None);
+    let codes: Vec<i64> = a["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status_code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, vec![500, 503, 502, 200]);
+
+    // Resend a delivered message.
+    let (code, _) = s.call("POST", &format!("/api/v1/deliveries/{dlv}/resend"), None);
+    assert_eq!(code, 200);
+    wait_for("the resend", 10, || recv.got.lock().unwrap().len() >= 5);
+
+    // 410 Gone disables the endpoint.
+    recv.script.lock().unwrap().push((410, None));
+    s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "a", "payload": {} })),
+    );
+    wait_for("the endpoint disabled", 10, || {
+        let (_, e) = s.call("GET", &format!("/api/v1/endpoints/{ep}"), None);
+        e["enabled"] == false
+    });
+    let (_, e) = s.call("GET", &format!("/api/v1/endpoints/{ep}"), None);
+    assert!(e["disabled_reason"].as_str().unwrap().contains("410"));
+}
+
+#[test]
+fn idempotent_publish_and_secret_rotation() {
+    let s = start("rotate", &[]);
+    let (recv, addr, _rt) = receiver();
+    let (ep, old) = create_endpoint(&s, addr, json!({}));
+    let (c1, _) = s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "a", "payload": {}, "id": "msg_same" })),
+    );
+    let (c2, m2) = s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "a", "payload": {"other": 1}, "id": "msg_same" })),
+    );
+    assert_eq!((c1, c2), (202, 200));
+    assert_eq!(m2["duplicate"], true);
+    wait_for("one delivery", 10, || !recv.got.lock().unwrap().is_empty());
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        recv.got.lock().unwrap().len(),
+        1,
+        "a duplicate id is not sent twice"
+    );
+
+    // Rotate with a grace period: both secrets sign.
+    let (code, r) = s.call(
+        "POST",
+        &format!("/api/v1/endpoints/{ep}/secret/rotate"),
+        Some(json!({ "grace_secs": 60 })),
+    );
+    assert_eq!(code, 200, "{r}");
+    let new = r["secret"].as_str().unwrap().to_string();
+    s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "a", "payload": {} })),
+    );
+    wait_for("second delivery", 10, || {
+        recv.got.lock().unwrap().len() >= 2
+    });
+    let second = recv.got.lock().unwrap()[1].clone();
+    assert_eq!(second.headers["webhook-signature"].split(' ').count(), 2);
+    assert!(verify(&second, &[&old]).is_ok() && verify(&second, &[&new]).is_ok());
+    let (_, secrets) = s.call("GET", &format!("/api/v1/endpoints/{ep}/secret"), None);
+    assert_eq!(secrets["data"].as_array().unwrap().len(), 2);
+
+    // Rotate with no grace: only the newest signs.
+    let (_, r) = s.call(
+        "POST",
+        &format!("/api/v1/endpoints/{ep}/secret/rotate"),
+        Some(json!({ "grace_secs": 0 })),
+    );
+    let newest = r["secret"].as_str().unwrap().to_string();
+    s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "a", "payload": {} })),
+    );
+    wait_for("third delivery", 10, || recv.got.lock().unwrap().len() >= 3);
+    let third = recv.got.lock().unwrap()[2].clone();
+    assert_eq!(third.headers["webhook-signature"].split(' ').count(), 1);
+    assert!(verify(&third, &[&newest]).is_ok());
+    assert!(verify(&third, &[&new]).is_err() && verify(&third, &[&old]).is_err());
+}
+
+#[test]
+fn outbound_safety_and_admin_auth() {
+    // No allowlist: loopback and private destinations are refused.
+    let s = start("ssrf", &[("HOOKSEAL_DELIVERY__ALLOW_CIDRS", "[]")]);
+    for url in [
+        "http://10.0.0.1/x",
+        "http://127.0.0.1:9/x",
+        "http://[::1]/x",
+        "http://169.254.169.254/latest",
+        "ftp://example.com/",
+    ] {
+        let (code, e) = s.call("POST", "/api/v1/endpoints", Some(json!({ "url": url })));
+        assert_eq!(code, 422, "{url}: {e}");
+    }
+    // A name that resolves to loopback is refused at connect time, after DNS.
+    let (recv, addr, _rt) = receiver();
+    let (code, ep) = s.call(
+        "POST",
+        "/api/v1/endpoints",
+        Some(json!({ "url": format!("http://localhost:{}/hook", addr.port()) })),
+    );
+    assert_eq!(code, 201, "{ep}");
+    let (_, m) = s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "a", "payload": {} })),
+    );
+    let mid = m["id"].as_str().unwrap().to_string();
+    wait_for("a refused attempt", 10, || {
+        let (_, d) = s.call("GET", &format!("/api/v1/messages/{mid}/deliveries"), None);
+        d["data"][0]["attempts"].as_i64().unwrap_or(0) >= 1
+    });
+    let (_, d) = s.call("GET", &format!("/api/v1/messages/{mid}/deliveries"), None);
+    let dlv = d["data"][0]["id"].as_str().unwrap();
+    let (_, a) = s.call("GET", &format!("/api/v1/deliveries/{dlv}/attempts"), None);
+    assert!(
+        a["data"][0]["error"].as_str().unwrap().contains("refused"),
+        "{a}"
+    );
+    assert!(
+        recv.got.lock().unwrap().is_empty(),
+        "nothing reached the loopback receiver"
+    );
+
+    // The admin API needs the token; health and the OpenAPI document do not.
+    assert_eq!(call(&s.addr, "GET", "/api/v1/endpoints", None, None).0, 401);
+    assert_eq!(
+        call(&s.addr, "GET", "/api/v1/endpoints", None, Some("wrong")).0,
+        401
+    );
+    assert_eq!(call(&s.addr, "GET", "/healthz", None, None).0, 200);
+    assert_eq!(call(&s.addr, "GET", "/readyz", None, None).0, 200);
+    let (code, metrics) = call(&s.addr, "GET", "/metrics", None, None);
+    assert_eq!(code, 200);
+    assert!(metrics.as_str().unwrap().contains("hookseal_queue_pending"));
+    // Bad input is a clear 4xx.
+    let (code, e) = s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "has space", "payload": {} })),
+    );
+    assert_eq!(code, 422, "{e}");
+    let (code, _) = s.call("GET", "/api/v1/endpoints/ep_nope", None);
+    assert_eq!(code, 404);
+}
+
+#[test]
+fn openapi_document_matches_the_routes() {
+    let s = start("openapi", &[]);
+    let (code, doc) = call(&s.addr, "GET", "/api/v1/openapi.json", None, None);
+    assert_eq!(code, 200);
+    let committed: Value = serde_json::from_str(hookseal_server::api::OPENAPI).unwrap();
+    assert_eq!(doc, committed, "served document is the committed file");
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, ops) in committed["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    let mut routes: Vec<(String, String)> = hookseal_server::api::ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    documented.sort();
+    routes.sort();
+    assert_eq!(documented, routes);
+    // Every documented route exists (answers something other than 404/405 with the token).
+    for (method, path) in &routes {
+        let p = path.replace("{id}", "x_missing");
+        let body = if method == "post" || method == "patch" {
+            Some(json!({}))
+        } else {
+            None
+        };
+        let (code, _) = s.call(&method.to_uppercase(), &p, body);
+        assert_ne!(code, 405, "{method} {path}");
+        if !path.contains("{id}") {
+            assert_ne!(code, 404, "{method} {path}");
+        }
+    }
+}

@@ -1,0 +1,641 @@
+//! The admin API (JSON over HTTP, bearer token on every `/api/v1` route except the
+//! OpenAPI document) and the operational routes (`/healthz`, `/readyz`, `/metrics`).
+//!
+//! Errors: 4xx answers say what is wrong; a 500 answers an opaque message and the
+//! log gets the detail.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::crypto::{AdminToken, DataKey};
+use crate::delivery::{now_ms, ssrf::Guard};
+use crate::metrics::Metrics;
+use crate::store::{
+    new_id, Endpoint, EndpointInput, NewMessage, SealedSecret, SigningScheme, Store, StoreError,
+};
+
+/// The OpenAPI document, committed at `crates/hookseal-server/openapi.json`.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// Every route: (method, path). The OpenAPI test checks the document against it.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/api/v1/openapi.json"),
+    ("post", "/api/v1/endpoints"),
+    ("get", "/api/v1/endpoints"),
+    ("get", "/api/v1/endpoints/{id}"),
+    ("patch", "/api/v1/endpoints/{id}"),
+    ("delete", "/api/v1/endpoints/{id}"),
+    ("post", "/api/v1/endpoints/{id}/disable"),
+    ("post", "/api/v1/endpoints/{id}/enable"),
+    ("get", "/api/v1/endpoints/{id}/secret"),
+    ("post", "/api/v1/endpoints/{id}/secret/rotate"),
+    ("get", "/api/v1/endpoints/{id}/deliveries"),
+    ("post", "/api/v1/endpoints/{id}/recover"),
+    ("post", "/api/v1/messages"),
+    ("get", "/api/v1/messages"),
+    ("get", "/api/v1/messages/{id}"),
+    ("get", "/api/v1/messages/{id}/deliveries"),
+    ("get", "/api/v1/deliveries/{id}"),
+    ("get", "/api/v1/deliveries/{id}/attempts"),
+    ("post", "/api/v1/deliveries/{id}/resend"),
+];
+
+/// Shared state.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub key: Arc<DataKey>,
+    pub token: Arc<AdminToken>,
+    pub cfg: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    pub wake: Arc<Notify>,
+    pub guard: Arc<Guard>,
+}
+
+/// An API error.
+pub enum ApiError {
+    Status(StatusCode, String),
+    Internal(anyhow::Error),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::Status(StatusCode::NOT_FOUND, "not found".into()),
+            StoreError::Conflict(m) => ApiError::Status(StatusCode::CONFLICT, m),
+            StoreError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::Internal(e)
+    }
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError::Status(StatusCode::UNPROCESSABLE_ENTITY, msg.into())
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Status(code, msg) => (code, Json(json!({ "error": msg }))).into_response(),
+            ApiError::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(json!({ "error": "internal error" })),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Runs a blocking store call off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("task failed: {e}")))?
+        .map_err(ApiError::from)
+}
+
+/// The router.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/endpoints", post(create_endpoint).get(list_endpoints))
+        .route(
+            "/endpoints/{id}",
+            get(get_endpoint)
+                .patch(update_endpoint)
+                .delete(delete_endpoint),
+        )
+        .route("/endpoints/{id}/disable", post(disable_endpoint))
+        .route("/endpoints/{id}/enable", post(enable_endpoint))
+        .route("/endpoints/{id}/secret", get(get_secret))
+        .route("/endpoints/{id}/secret/rotate", post(rotate_secret))
+        .route("/endpoints/{id}/deliveries", get(endpoint_deliveries))
+        .route("/endpoints/{id}/recover", post(recover))
+        .route("/messages", post(publish).get(list_messages))
+        .route("/messages/{id}", get(get_message))
+        .route("/messages/{id}/deliveries", get(message_deliveries))
+        .route("/deliveries/{id}", get(get_delivery))
+        .route("/deliveries/{id}/attempts", get(attempts))
+        .route("/deliveries/{id}/resend", post(resend))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_token,
+        ))
+        .route(
+            "/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        );
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .nest("/api/v1", api)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.cfg.server.max_body_bytes,
+        ))
+        .with_state(state)
+}
+
+async fn require_token(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
+    match presented {
+        Some(t) if s.token.check(t.trim()) => next.run(req).await,
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            Json(json!({ "error": "missing or invalid admin token" })),
+        )
+            .into_response(),
+    }
+}
+
+async fn readyz(State(s): State<AppState>) -> Response {
+    let store = s.store.clone();
+    match tokio::task::spawn_blocking(move || store.queue_stats(now_ms())).await {
+        Ok(Ok(_)) => "ready".into_response(),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response(),
+    }
+}
+
+async fn metrics(State(s): State<AppState>) -> ApiResult<Response> {
+    let store = s.store.clone();
+    let q = blocking(move || store.queue_stats(now_ms())).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(&q),
+    )
+        .into_response())
+}
+
+/// A fresh secret in the scheme's form: (secret, public key for Ed25519).
+fn generate_secret(scheme: &SigningScheme) -> String {
+    use hookseal::keys::{generate, KeyKind};
+    match scheme {
+        SigningScheme::StandardWebhooks => generate(KeyKind::Whsec).secret,
+        SigningScheme::StandardWebhooksEd25519 => generate(KeyKind::StandardEd25519).secret,
+        _ => generate(KeyKind::Hmac).secret,
+    }
+}
+
+fn validate(s: &AppState, ep: &Endpoint) -> ApiResult<()> {
+    s.guard
+        .check_url(&ep.url)
+        .map_err(|e| bad(format!("url: {e}")))?;
+    for (n, v) in &ep.headers {
+        http::HeaderName::from_bytes(n.as_bytes())
+            .map_err(|_| bad(format!("headers: {n:?} is not a header name")))?;
+        http::HeaderValue::from_str(v).map_err(|_| {
+            bad(format!(
+                "headers: the value of {n} is not a valid header value"
+            ))
+        })?;
+    }
+    for f in &ep.event_types {
+        if f.is_empty() || f.len() > 256 || f.contains(char::is_whitespace) {
+            return Err(bad(format!(
+                "event_types: {f:?} is not an event type or pattern"
+            )));
+        }
+    }
+    if let SigningScheme::HmacSha256Hex { header } | SigningScheme::HmacSha512Base64 { header } =
+        &ep.scheme
+    {
+        http::HeaderName::from_bytes(header.as_bytes())
+            .map_err(|_| bad("scheme.header is not a header name"))?;
+    }
+    if let SigningScheme::Jwt { lifetime_secs } = ep.scheme {
+        if !(10..=3600).contains(&lifetime_secs) {
+            return Err(bad("scheme.lifetime_secs must be between 10 and 3600"));
+        }
+    }
+    if ep.rate_limit == Some(0) || ep.max_concurrency == Some(0) {
+        return Err(bad(
+            "rate_limit and max_concurrency must be positive (or null for unlimited)",
+        ));
+    }
+    Ok(())
+}
+
+fn apply(ep: &mut Endpoint, input: EndpointInput) {
+    if let Some(v) = input.url {
+        ep.url = v;
+    }
+    if let Some(v) = input.description {
+        ep.description = v;
+    }
+    if let Some(v) = input.event_types {
+        ep.event_types = v;
+    }
+    if let Some(v) = input.headers {
+        ep.headers = v;
+    }
+    if let Some(v) = input.scheme {
+        ep.scheme = v;
+    }
+    if let Some(v) = input.rate_limit {
+        ep.rate_limit = v;
+    }
+    if let Some(v) = input.max_concurrency {
+        ep.max_concurrency = v;
+    }
+    if let Some(v) = input.enabled {
+        ep.enabled = v;
+        if v {
+            ep.disabled_reason = None;
+            ep.failing_since = None;
+        } else if ep.disabled_reason.is_none() {
+            ep.disabled_reason = Some("disabled by an operator".into());
+        }
+    }
+}
+
+async fn create_endpoint(
+    State(s): State<AppState>,
+    Json(input): Json<EndpointInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    if input.url.is_none() {
+        return Err(bad("url is required"));
+    }
+    let now = now_ms();
+    let mut ep = Endpoint {
+        id: new_id("ep_"),
+        url: String::new(),
+        description: String::new(),
+        event_types: Vec::new(),
+        headers: Default::default(),
+        scheme: SigningScheme::default(),
+        rate_limit: None,
+        max_concurrency: None,
+        enabled: true,
+        disabled_reason: None,
+        failing_since: None,
+        created_at: now,
+        updated_at: now,
+    };
+    apply(&mut ep, input);
+    validate(&s, &ep)?;
+    let secret = generate_secret(&ep.scheme);
+    let sealed = SealedSecret {
+        sealed: s.key.seal(&ep.id, secret.as_bytes()),
+        created_at: now,
+        expires_at: None,
+    };
+    let store = s.store.clone();
+    let ep = blocking(move || store.create_endpoint(ep, sealed)).await?;
+    let mut v = serde_json::to_value(&ep).map_err(anyhow::Error::from)?;
+    v["secret"] = json!(secret);
+    if let Some(p) = public_of(&ep.scheme, &secret) {
+        v["public_key"] = json!(p);
+    }
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+fn public_of(scheme: &SigningScheme, secret: &str) -> Option<String> {
+    if *scheme != SigningScheme::StandardWebhooksEd25519 {
+        return None;
+    }
+    let seed =
+        hookseal::codec::Encoding::Base64.decode(secret.trim_start_matches("whsk_").as_bytes())?;
+    let seed: [u8; 32] = seed.get(..32)?.try_into().ok()?;
+    hookseal::scheme::standard::ed25519_keys_from_seed(&seed)
+        .ok()
+        .map(|k| k.1)
+}
+
+async fn list_endpoints(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let eps = blocking(move || store.list_endpoints()).await?;
+    Ok(Json(json!({ "data": eps })))
+}
+
+async fn get_endpoint(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Endpoint>> {
+    let store = s.store.clone();
+    Ok(Json(blocking(move || store.get_endpoint(&id)).await?))
+}
+
+async fn change_endpoint(
+    s: &AppState,
+    id: String,
+    input: EndpointInput,
+) -> ApiResult<Json<Endpoint>> {
+    let store = s.store.clone();
+    let mut ep = blocking(move || store.get_endpoint(&id)).await?;
+    let scheme_before = ep.scheme.clone();
+    apply(&mut ep, input);
+    if ep.scheme != scheme_before {
+        return Err(bad("the signing scheme cannot change (its secrets have another form); create a new endpoint"));
+    }
+    validate(s, &ep)?;
+    ep.updated_at = now_ms();
+    let store = s.store.clone();
+    let ep = blocking(move || store.update_endpoint(ep)).await?;
+    s.wake.notify_one();
+    Ok(Json(ep))
+}
+
+async fn update_endpoint(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Json(input): Json<EndpointInput>,
+) -> ApiResult<Json<Endpoint>> {
+    change_endpoint(&s, id, input).await
+}
+
+async fn disable_endpoint(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Endpoint>> {
+    change_endpoint(
+        &s,
+        id,
+        EndpointInput {
+            enabled: Some(false),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn enable_endpoint(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Endpoint>> {
+    change_endpoint(
+        &s,
+        id,
+        EndpointInput {
+            enabled: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn delete_endpoint(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let store = s.store.clone();
+    blocking(move || store.delete_endpoint(&id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_secret(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let id2 = id.clone();
+    let (ep, secrets) =
+        blocking(move || Ok((store.get_endpoint(&id2)?, store.secrets(&id2)?))).await?;
+    let now = now_ms();
+    let mut out = Vec::new();
+    for sec in secrets
+        .iter()
+        .filter(|x| x.expires_at.is_none_or(|e| e > now))
+    {
+        let text = String::from_utf8(s.key.open(&id, &sec.sealed)?).map_err(anyhow::Error::from)?;
+        let mut v =
+            json!({ "secret": text, "created_at": sec.created_at, "expires_at": sec.expires_at });
+        if let Some(p) = public_of(&ep.scheme, &text) {
+            v["public_key"] = json!(p);
+        }
+        out.push(v);
+    }
+    Ok(Json(json!({ "data": out })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RotateInput {
+    grace_secs: Option<i64>,
+}
+
+async fn rotate_secret(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Option<Json<RotateInput>>,
+) -> ApiResult<Json<Value>> {
+    let grace = body
+        .map(|b| b.0)
+        .unwrap_or_default()
+        .grace_secs
+        .unwrap_or(s.cfg.secrets.rotation_grace_secs);
+    if !(0..=7 * 86400).contains(&grace) {
+        return Err(bad("grace_secs must be between 0 and 604800 (7 days)"));
+    }
+    let store = s.store.clone();
+    let id2 = id.clone();
+    let ep = blocking(move || store.get_endpoint(&id2)).await?;
+    let now = now_ms();
+    let secret = generate_secret(&ep.scheme);
+    let sealed = SealedSecret {
+        sealed: s.key.seal(&id, secret.as_bytes()),
+        created_at: now,
+        expires_at: None,
+    };
+    let store = s.store.clone();
+    let id2 = id.clone();
+    blocking(move || store.rotate_secret(&id2, sealed, now + grace * 1000)).await?;
+    let mut v = json!({ "secret": secret, "previous_expires_at": now + grace * 1000 });
+    if let Some(p) = public_of(&ep.scheme, &secret) {
+        v["public_key"] = json!(p);
+    }
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+struct Limit {
+    limit: Option<i64>,
+    before: Option<i64>,
+}
+
+async fn endpoint_deliveries(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<Limit>,
+) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let d = blocking(move || {
+        store.get_endpoint(&id)?;
+        store.deliveries_of_endpoint(&id, limit)
+    })
+    .await?;
+    Ok(Json(json!({ "data": d })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecoverInput {
+    /// Unix milliseconds.
+    since: i64,
+}
+
+async fn recover(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Json(input): Json<RecoverInput>,
+) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let n = blocking(move || store.recover(&id, input.since, now_ms())).await?;
+    s.wake.notify_one();
+    Ok(Json(json!({ "recovered": n })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishInput {
+    event_type: String,
+    payload: Value,
+    /// The message id (idempotency key): a second publish with it returns the first.
+    id: Option<String>,
+    idempotency_key: Option<String>,
+}
+
+async fn publish(
+    State(s): State<AppState>,
+    Json(input): Json<PublishInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    if input.event_type.is_empty()
+        || input.event_type.len() > 256
+        || input.event_type.contains(char::is_whitespace)
+    {
+        return Err(bad("event_type must be 1-256 characters without spaces"));
+    }
+    let id = match input.id.or(input.idempotency_key) {
+        Some(id) => {
+            if id.is_empty()
+                || id.len() > 256
+                || !id.bytes().all(|b| b.is_ascii_graphic())
+                || id.contains('.')
+            {
+                return Err(bad("id must be 1-256 visible ASCII characters without '.'"));
+            }
+            id
+        }
+        None => new_id("msg_"),
+    };
+    let payload = serde_json::to_vec(&input.payload).map_err(anyhow::Error::from)?;
+    let store = s.store.clone();
+    let msg = NewMessage {
+        id,
+        event_type: input.event_type,
+        payload,
+    };
+    let (m, created) = blocking(move || store.publish(msg, now_ms())).await?;
+    if created {
+        s.metrics
+            .messages_accepted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        s.wake.notify_one();
+    } else {
+        s.metrics
+            .messages_duplicate
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    let status = if created {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(
+            json!({ "id": m.id, "event_type": m.event_type, "created_at": m.created_at, "duplicate": !created }),
+        ),
+    ))
+}
+
+fn message_json(m: &crate::store::Message) -> Value {
+    let payload: Value = serde_json::from_slice(&m.payload).unwrap_or(Value::Null);
+    json!({ "id": m.id, "event_type": m.event_type, "created_at": m.created_at, "payload": payload })
+}
+
+async fn list_messages(
+    State(s): State<AppState>,
+    Query(q): Query<Limit>,
+) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let ms = blocking(move || store.list_messages(limit, q.before)).await?;
+    Ok(Json(
+        json!({ "data": ms.iter().map(message_json).collect::<Vec<_>>() }),
+    ))
+}
+
+async fn get_message(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let m = blocking(move || store.get_message(&id)).await?;
+    Ok(Json(message_json(&m)))
+}
+
+async fn message_deliveries(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let d = blocking(move || {
+        store.get_message(&id)?;
+        store.deliveries_of_message(&id)
+    })
+    .await?;
+    Ok(Json(json!({ "data": d })))
+}
+
+async fn get_delivery(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let d = blocking(move || store.get_delivery(&id)).await?;
+    Ok(Json(serde_json::to_value(d).map_err(anyhow::Error::from)?))
+}
+
+async fn attempts(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let a = blocking(move || {
+        store.get_delivery(&id)?;
+        store.attempts(&id)
+    })
+    .await?;
+    Ok(Json(json!({ "data": a })))
+}
+
+async fn resend(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let d = blocking(move || store.resend(&id, now_ms())).await?;
+    s.wake.notify_one();
+    Ok(Json(serde_json::to_value(d).map_err(anyhow::Error::from)?))
+}

@@ -1,0 +1,188 @@
+//! Configuration: the commented `config.default.toml` is the source of truth for
+//! every option and its default; a file and the environment layer over it.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The built-in defaults, documented.
+pub const DEFAULT_TOML: &str = include_str!("../config.default.toml");
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub store: StoreConfig,
+    pub delivery: DeliveryConfig,
+    pub secrets: SecretsConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub max_body_bytes: usize,
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    pub backend: String,
+    pub group_commit_max_batch: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryConfig {
+    pub concurrency: usize,
+    pub lease_secs: i64,
+    pub retry_schedule_secs: Vec<i64>,
+    pub retry_jitter: f64,
+    pub max_retry_after_secs: i64,
+    pub disable_after_secs: i64,
+    pub connect_timeout_ms: u64,
+    pub timeout_ms: u64,
+    pub response_body_bytes: usize,
+    pub allow_http: bool,
+    pub allow_cidrs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsConfig {
+    pub rotation_grace_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub filter: String,
+}
+
+fn merge(base: &mut toml::Value, over: toml::Value) {
+    match (base, over) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(bv) => merge(bv, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` (if any), then `HOOKSEAL_*` variables from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
+        let mut value: toml::Value = toml::from_str(DEFAULT_TOML)?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
+            let over: toml::Value = toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
+            merge(&mut value, over);
+        }
+        for (k, v) in env {
+            let Some(rest) = k.strip_prefix("HOOKSEAL_") else {
+                continue;
+            };
+            let Some((section, key)) = rest.split_once("__") else {
+                continue;
+            };
+            let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
+            // Read the value as TOML when it parses as one, else as a string.
+            let parsed = toml::from_str::<toml::Table>(&format!("v = {v}"))
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+                .unwrap_or(toml::Value::String(v));
+            let mut t = toml::Table::new();
+            let mut inner = toml::Table::new();
+            inner.insert(key, parsed);
+            t.insert(section, toml::Value::Table(inner));
+            merge(&mut value, toml::Value::Table(t));
+        }
+        let cfg: Config = value
+            .try_into()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let d = &self.delivery;
+        anyhow::ensure!(
+            self.store.backend == "sqlite",
+            "store.backend: only \"sqlite\" is available"
+        );
+        anyhow::ensure!(
+            !d.retry_schedule_secs.is_empty(),
+            "delivery.retry_schedule_secs must not be empty"
+        );
+        anyhow::ensure!(
+            d.retry_schedule_secs.iter().all(|s| *s >= 0),
+            "delivery.retry_schedule_secs must not be negative"
+        );
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&d.retry_jitter),
+            "delivery.retry_jitter must be within 0..=1"
+        );
+        anyhow::ensure!(d.concurrency > 0, "delivery.concurrency must be positive");
+        anyhow::ensure!(d.lease_secs > 0, "delivery.lease_secs must be positive");
+        anyhow::ensure!(
+            (0..=7 * 86400).contains(&self.secrets.rotation_grace_secs),
+            "secrets.rotation_grace_secs must be between 0 and 7 days"
+        );
+        for c in &d.allow_cidrs {
+            c.parse::<hookseal::Cidr>()
+                .map_err(|e| anyhow::anyhow!("delivery.allow_cidrs: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_layers_override() {
+        let c = Config::load(None, []).unwrap();
+        assert_eq!(c.server.listen, "127.0.0.1:8750");
+        assert_eq!(c.delivery.retry_schedule_secs.len(), 8);
+        assert!(!c.delivery.allow_http);
+        let env = [
+            (
+                "HOOKSEAL_DELIVERY__ALLOW_HTTP".to_string(),
+                "true".to_string(),
+            ),
+            (
+                "HOOKSEAL_DELIVERY__RETRY_SCHEDULE_SECS".into(),
+                "[0, 1]".into(),
+            ),
+            ("HOOKSEAL_SERVER__DATA_DIR".into(), "/tmp/x y".into()),
+            ("OTHER".into(), "1".into()),
+        ];
+        let c = Config::load(None, env).unwrap();
+        assert!(c.delivery.allow_http);
+        assert_eq!(c.delivery.retry_schedule_secs, vec![0, 1]);
+        assert_eq!(c.server.data_dir, PathBuf::from("/tmp/x y"));
+        let bad = [("HOOKSEAL_SERVER__NOPE".to_string(), "1".to_string())];
+        assert!(Config::load(None, bad).is_err());
+        let bad = [(
+            "HOOKSEAL_SECRETS__ROTATION_GRACE_SECS".to_string(),
+            "999999999".to_string(),
+        )];
+        assert!(Config::load(None, bad).is_err());
+    }
+}

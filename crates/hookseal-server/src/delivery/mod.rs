@@ -1,0 +1,428 @@
+//! The delivery engine: claim due deliveries, sign, send, record, reschedule.
+//!
+//! * Every attempt of a message carries the same message id (`webhook-id`) and a
+//!   fresh timestamp and signature.
+//! * Only 2xx is success. 410 disables the endpoint. Anything else retries on
+//!   the configured schedule with jitter; a `Retry-After` answer sets the delay
+//!   instead, clamped to `max_retry_after_secs`.
+//! * An endpoint failing continuously for `disable_after_secs` is disabled.
+//! * A worker that dies mid-attempt loses nothing: the claim is a lease.
+
+pub mod client;
+pub mod ssrf;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use hookseal::scheme::hmac::HmacSpec;
+use hookseal::scheme::jwt::{JwtAlg, JwtSpec};
+use hookseal::{Algorithm, Encoding, Outgoing, SchemeSpec};
+use tokio::sync::{Notify, Semaphore};
+
+use crate::config::DeliveryConfig;
+use crate::crypto::DataKey;
+use crate::metrics::Metrics;
+use crate::store::{AttemptRecord, Claimed, Next, SealedSecret, SigningScheme, Store};
+
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The library scheme an endpoint's signing scheme maps to.
+pub fn scheme_spec(s: &SigningScheme) -> SchemeSpec {
+    match s {
+        SigningScheme::StandardWebhooks | SigningScheme::StandardWebhooksEd25519 => {
+            hookseal::provider::find("standard-webhooks")
+                .expect("built-in preset")
+                .scheme
+                .clone()
+        }
+        SigningScheme::HmacSha256Hex { header } => SchemeSpec::Hmac(HmacSpec::body(
+            header.clone(),
+            Algorithm::Sha256,
+            Encoding::Hex,
+        )),
+        SigningScheme::HmacSha512Base64 { header } => SchemeSpec::Hmac(HmacSpec::body(
+            header.clone(),
+            Algorithm::Sha512,
+            Encoding::Base64,
+        )),
+        SigningScheme::Jwt { lifetime_secs } => SchemeSpec::Jwt(JwtSpec {
+            algorithms: std::borrow::Cow::Borrowed(&[JwtAlg::HS256]),
+            lifetime: *lifetime_secs,
+            ..JwtSpec::bearer()
+        }),
+    }
+}
+
+/// Whether the scheme's header can carry several signatures (so every live secret signs).
+fn signs_with_all(s: &SigningScheme) -> bool {
+    matches!(
+        s,
+        SigningScheme::StandardWebhooks | SigningScheme::StandardWebhooksEd25519
+    )
+}
+
+/// The secrets that sign now, newest first, opened.
+pub fn live_secrets(
+    key: &DataKey,
+    endpoint_id: &str,
+    secrets: &[SealedSecret],
+    now: i64,
+) -> anyhow::Result<Vec<String>> {
+    secrets
+        .iter()
+        .filter(|s| s.expires_at.is_none_or(|e| e > now))
+        .map(|s| Ok(String::from_utf8(key.open(endpoint_id, &s.sealed)?)?))
+        .collect()
+}
+
+/// The headers for one attempt: content type, the endpoint's custom headers, the signature.
+pub fn attempt_headers(
+    key: &DataKey,
+    c: &Claimed,
+    now_ms: i64,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut secrets = live_secrets(key, &c.endpoint.id, &c.secrets, now_ms)?;
+    anyhow::ensure!(!secrets.is_empty(), "endpoint has no live secret");
+    if !signs_with_all(&c.endpoint.scheme) {
+        secrets.truncate(1);
+    }
+    let signer = scheme_spec(&c.endpoint.scheme).signer(&secrets)?;
+    let signed = signer.sign(&Outgoing {
+        id: &c.message.id,
+        timestamp: now_ms / 1000,
+        body: &c.message.payload,
+        url: &c.endpoint.url,
+        method: "POST",
+    })?;
+    let mut headers: Vec<(String, String)> = vec![
+        ("content-type".into(), "application/json".into()),
+        (
+            "user-agent".into(),
+            concat!("hookseal/", env!("CARGO_PKG_VERSION")).into(),
+        ),
+    ];
+    for (n, v) in &c.endpoint.headers {
+        if !signed.iter().any(|(s, _)| s.eq_ignore_ascii_case(n)) {
+            headers.push((n.clone(), v.clone()));
+        }
+    }
+    headers.extend(signed);
+    Ok(headers)
+}
+
+/// Seconds to wait from a `Retry-After` value (delta-seconds or an HTTP date).
+pub fn parse_retry_after(v: &str, now_ms: i64) -> Option<i64> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<i64>() {
+        return (secs >= 0).then_some(secs);
+    }
+    // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
+    let parts: Vec<&str> = v.split_whitespace().collect();
+    if parts.len() != 6 || parts[5] != "GMT" {
+        return None;
+    }
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == parts[2])?
+        + 1;
+    let iso = format!("{}-{month:02}-{:0>2}T{}Z", parts[3], parts[1], parts[4]);
+    let at = hookseal::time::parse_rfc3339(&iso)?;
+    Some((at - now_ms / 1000).max(0))
+}
+
+/// The delay before the next attempt after `attempts_done` attempts, or `None`
+/// when the schedule is exhausted.
+pub fn next_delay_ms(
+    cfg: &DeliveryConfig,
+    attempts_done: i64,
+    retry_after: Option<i64>,
+    rand_unit: f64,
+) -> Option<i64> {
+    let base = *cfg.retry_schedule_secs.get(attempts_done as usize)?;
+    if let Some(ra) = retry_after {
+        return Some(ra.min(cfg.max_retry_after_secs) * 1000);
+    }
+    let jitter = 1.0 + cfg.retry_jitter * (2.0 * rand_unit - 1.0);
+    Some(((base as f64) * 1000.0 * jitter) as i64)
+}
+
+fn rand_unit() -> f64 {
+    let mut b = [0u8; 8];
+    hookseal::keys::random(&mut b);
+    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Per-endpoint limits: concurrency permits and a token bucket.
+#[derive(Default)]
+struct Gates {
+    map: Mutex<HashMap<String, Arc<Gate>>>,
+}
+
+struct Gate {
+    sem: Option<Arc<Semaphore>>,
+    rate: Option<u32>,
+    next_slot: Mutex<i64>,
+}
+
+impl Gates {
+    fn get(&self, c: &Claimed) -> Arc<Gate> {
+        let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let g = m.entry(c.endpoint.id.clone()).or_insert_with(|| {
+            Arc::new(Gate {
+                sem: c
+                    .endpoint
+                    .max_concurrency
+                    .map(|n| Arc::new(Semaphore::new(n.max(1) as usize))),
+                rate: c.endpoint.rate_limit,
+                next_slot: Mutex::new(0),
+            })
+        });
+        // Limits changed through the API take effect with a fresh gate.
+        if g.rate != c.endpoint.rate_limit
+            || g.sem.as_ref().map(|_| ()).is_some() != c.endpoint.max_concurrency.is_some()
+        {
+            *g = Arc::new(Gate {
+                sem: c
+                    .endpoint
+                    .max_concurrency
+                    .map(|n| Arc::new(Semaphore::new(n.max(1) as usize))),
+                rate: c.endpoint.rate_limit,
+                next_slot: Mutex::new(0),
+            });
+        }
+        g.clone()
+    }
+}
+
+impl Gate {
+    /// Waits for this endpoint's rate-limit slot.
+    async fn pace(&self) {
+        let Some(rate) = self.rate.filter(|r| *r > 0) else {
+            return;
+        };
+        let interval = 1000 / rate as i64;
+        let wait = {
+            let mut next = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
+            let now = now_ms();
+            let slot = (*next).max(now);
+            *next = slot + interval.max(1);
+            slot - now
+        };
+        if wait > 0 {
+            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        }
+    }
+}
+
+/// The engine.
+pub struct Engine {
+    pub store: Arc<dyn Store>,
+    pub key: Arc<DataKey>,
+    pub cfg: DeliveryConfig,
+    pub client: client::Outbound,
+    pub metrics: Arc<Metrics>,
+    /// Woken when new deliveries are due (a publish), so they go out at once.
+    pub wake: Arc<Notify>,
+    gates: Gates,
+}
+
+impl Engine {
+    pub fn new(
+        store: Arc<dyn Store>,
+        key: Arc<DataKey>,
+        cfg: DeliveryConfig,
+        metrics: Arc<Metrics>,
+        wake: Arc<Notify>,
+    ) -> anyhow::Result<Engine> {
+        let guard = ssrf::Guard::new(&cfg.allow_cidrs, cfg.allow_http)?;
+        let client = client::Outbound::new(
+            guard,
+            Duration::from_millis(cfg.connect_timeout_ms),
+            Duration::from_millis(cfg.timeout_ms),
+            cfg.response_body_bytes,
+        );
+        Ok(Engine {
+            store,
+            key,
+            cfg,
+            client,
+            metrics,
+            wake,
+            gates: Gates::default(),
+        })
+    }
+
+    /// Runs until the process ends: claims due work whenever workers are free.
+    pub async fn run(self: Arc<Self>) {
+        let slots = Arc::new(Semaphore::new(self.cfg.concurrency));
+        loop {
+            let free = slots.available_permits();
+            if free == 0 {
+                // Wait for one worker to finish.
+                if let Ok(p) = slots.clone().acquire_owned().await {
+                    drop(p);
+                }
+                continue;
+            }
+            let store = self.store.clone();
+            let lease = self.cfg.lease_secs * 1000;
+            let batch = free.min(256);
+            let claimed =
+                tokio::task::spawn_blocking(move || store.claim_due(now_ms(), batch, lease)).await;
+            let claimed = match claimed {
+                Ok(Ok(c)) => c,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "claiming deliveries failed");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "claim task failed");
+                    continue;
+                }
+            };
+            if claimed.is_empty() {
+                // Nothing due: sleep until woken by a publish, or poll for retries.
+                let _ =
+                    tokio::time::timeout(Duration::from_millis(100), self.wake.notified()).await;
+                continue;
+            }
+            for c in claimed {
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    return;
+                };
+                let me = self.clone();
+                tokio::spawn(async move {
+                    me.attempt(c).await;
+                    drop(permit);
+                });
+            }
+        }
+    }
+
+    async fn attempt(&self, c: Claimed) {
+        let gate = self.gates.get(&c);
+        let _permit = match &gate.sem {
+            Some(s) => s.clone().acquire_owned().await.ok(),
+            None => None,
+        };
+        gate.pace().await;
+        let started = now_ms();
+        let sent = match attempt_headers(&self.key, &c, started) {
+            Ok(headers) => {
+                self.client
+                    .post(
+                        &c.endpoint.url,
+                        &headers,
+                        Bytes::from(c.message.payload.clone()),
+                    )
+                    .await
+            }
+            Err(e) => Err(format!("cannot sign: {e}")),
+        };
+        let finished = now_ms();
+        let latency = finished - started;
+        let attempts_done = c.delivery.attempts + 1;
+        let (status_code, body, error, next) = match sent {
+            Ok(r) if (200..300).contains(&r.status) => {
+                (Some(r.status), Some(r.body), None, Next::Succeeded)
+            }
+            Ok(r) if r.status == 410 => (
+                Some(r.status),
+                Some(r.body),
+                None,
+                Next::DisableEndpoint("endpoint answered 410 Gone".into()),
+            ),
+            Ok(r) => {
+                let ra = r
+                    .retry_after
+                    .as_deref()
+                    .and_then(|v| parse_retry_after(v, finished));
+                let next = match next_delay_ms(&self.cfg, attempts_done, ra, rand_unit()) {
+                    Some(d) => Next::RetryAt(finished + d),
+                    None => Next::Failed,
+                };
+                (Some(r.status), Some(r.body), None, next)
+            }
+            Err(e) => {
+                let next = match next_delay_ms(&self.cfg, attempts_done, None, rand_unit()) {
+                    Some(d) => Next::RetryAt(finished + d),
+                    None => Next::Failed,
+                };
+                (None, None, Some(e), next)
+            }
+        };
+        self.metrics.record_attempt(&next, latency);
+        tracing::debug!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, status = ?status_code, ?next, "attempt");
+        if let Some(e) = &error {
+            tracing::info!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, error = %e, "attempt failed");
+        }
+        let rec = AttemptRecord {
+            at: finished,
+            status_code,
+            latency_ms: latency,
+            response_body: body,
+            error,
+            next,
+        };
+        let store = self.store.clone();
+        let id = c.delivery.id.clone();
+        let disable_after = self.cfg.disable_after_secs * 1000;
+        match tokio::task::spawn_blocking(move || store.record_attempt(&id, rec, disable_after))
+            .await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::error!(delivery = %c.delivery.id, error = %e, "recording attempt failed")
+            }
+            Err(e) => tracing::error!(error = %e, "record task failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> DeliveryConfig {
+        crate::config::Config::load(None, []).unwrap().delivery
+    }
+
+    #[test]
+    fn schedule_jitter_and_retry_after() {
+        let c = cfg();
+        assert_eq!(next_delay_ms(&c, 1, None, 0.5), Some(5000));
+        let lo = next_delay_ms(&c, 2, None, 0.0).unwrap();
+        let hi = next_delay_ms(&c, 2, None, 1.0).unwrap();
+        assert_eq!((lo, hi), (240_000, 360_000));
+        assert_eq!(next_delay_ms(&c, 8, None, 0.5), None, "schedule exhausted");
+        assert_eq!(next_delay_ms(&c, 1, Some(30), 0.5), Some(30_000));
+        assert_eq!(
+            next_delay_ms(&c, 1, Some(99_999), 0.5),
+            Some(3_600_000),
+            "clamped"
+        );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("120", 0), Some(120));
+        assert_eq!(parse_retry_after("-1", 0), None);
+        let now = 784_111_777_000 - 10_000; // 10 s before the date below
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(10)
+        );
+        assert_eq!(parse_retry_after("soon", 0), None);
+    }
+}

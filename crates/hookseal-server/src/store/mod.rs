@@ -1,0 +1,282 @@
+//! The store: endpoints, their sealed secrets, messages, and the delivery queue.
+//!
+//! [`Store`] is the seam between the server and its database. The queue lives
+//! here too: workers *claim* due deliveries with a lease, so a worker that dies
+//! mid-attempt loses nothing — its deliveries become due again when the lease
+//! runs out. Every method is synchronous and may block; the server calls them
+//! from blocking threads.
+
+pub mod sqlite;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How deliveries to an endpoint are signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SigningScheme {
+    /// Standard Webhooks `v1` (HMAC-SHA256, `whsec_` secret). The default.
+    #[default]
+    StandardWebhooks,
+    /// Standard Webhooks `v1a` (Ed25519): the endpoint holds `whsk_`, receivers `whpk_`.
+    StandardWebhooksEd25519,
+    /// Hex HMAC-SHA256 of the body in a named header (Jodo's shape).
+    HmacSha256Hex {
+        /// The header, e.g. `X-Jodo-Signature`.
+        header: String,
+    },
+    /// Base64 HMAC-SHA512 of the body in a named header (Orange Logic's configurable shape).
+    HmacSha512Base64 {
+        /// The header, e.g. `x-ol-signature`.
+        header: String,
+    },
+    /// A short-lived HS256 JWT in `Authorization: Bearer` (Flatfile's example).
+    Jwt {
+        /// Token lifetime in seconds.
+        #[serde(default = "default_jwt_lifetime")]
+        lifetime_secs: i64,
+    },
+}
+
+fn default_jwt_lifetime() -> i64 {
+    300
+}
+
+/// A destination.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Endpoint {
+    pub id: String,
+    pub url: String,
+    pub description: String,
+    /// Event types delivered: exact (`invoice.paid`) or wildcard (`invoice.*`, `*`).
+    /// Empty means every event.
+    pub event_types: Vec<String>,
+    /// Headers sent with every delivery (a subscription's shared custom header).
+    pub headers: BTreeMap<String, String>,
+    pub scheme: SigningScheme,
+    /// Deliveries per second, if limited.
+    pub rate_limit: Option<u32>,
+    /// Concurrent deliveries, if limited.
+    pub max_concurrency: Option<u32>,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    /// When continuous failure started (ms), if failing.
+    pub failing_since: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Fields to create or update an endpoint.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointInput {
+    pub url: Option<String>,
+    pub description: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub headers: Option<BTreeMap<String, String>>,
+    pub scheme: Option<SigningScheme>,
+    pub rate_limit: Option<Option<u32>>,
+    pub max_concurrency: Option<Option<u32>>,
+    pub enabled: Option<bool>,
+}
+
+/// A sealed endpoint secret.
+#[derive(Debug, Clone)]
+pub struct SealedSecret {
+    pub sealed: Vec<u8>,
+    pub created_at: i64,
+    /// When it stops signing (set when rotated out).
+    pub expires_at: Option<i64>,
+}
+
+/// A published event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub id: String,
+    pub event_type: String,
+    #[serde(skip)]
+    pub payload: Vec<u8>,
+    pub created_at: i64,
+}
+
+/// One message to one endpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    pub id: String,
+    pub message_id: String,
+    pub endpoint_id: String,
+    /// `pending`, `succeeded` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    pub last_status_code: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One HTTP attempt of a delivery.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    pub id: i64,
+    pub delivery_id: String,
+    pub at: i64,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub response_body: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A delivery leased to a worker, with what it needs to send.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub delivery: Delivery,
+    pub endpoint: Endpoint,
+    pub secrets: Vec<SealedSecret>,
+    pub message: Message,
+}
+
+/// What happened on an attempt, and what follows.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub at: i64,
+    pub status_code: Option<u16>,
+    pub latency_ms: i64,
+    pub response_body: Option<String>,
+    pub error: Option<String>,
+    pub next: Next,
+}
+
+/// The delivery's next state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next {
+    /// Delivered.
+    Succeeded,
+    /// Try again at this time (ms).
+    RetryAt(i64),
+    /// No more attempts.
+    Failed,
+    /// The endpoint said it is gone (410): disable it and fail its pending deliveries.
+    DisableEndpoint(String),
+}
+
+/// Queue figures for metrics.
+#[derive(Debug, Clone, Default)]
+pub struct QueueStats {
+    pub pending: i64,
+    pub oldest_due_ms: Option<i64>,
+    pub disabled_endpoints: i64,
+}
+
+/// A new message to publish.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub id: String,
+    pub event_type: String,
+    pub payload: Vec<u8>,
+}
+
+/// Errors the API maps to statuses.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            e => StoreError::Other(e.into()),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The store.
+pub trait Store: Send + Sync + 'static {
+    fn create_endpoint(&self, ep: Endpoint, secret: SealedSecret) -> Result<Endpoint>;
+    fn get_endpoint(&self, id: &str) -> Result<Endpoint>;
+    fn list_endpoints(&self) -> Result<Vec<Endpoint>>;
+    fn update_endpoint(&self, ep: Endpoint) -> Result<Endpoint>;
+    fn delete_endpoint(&self, id: &str) -> Result<()>;
+    fn secrets(&self, endpoint_id: &str) -> Result<Vec<SealedSecret>>;
+    /// Adds `secret` as the newest and sets `expires_at` on every secret without one.
+    fn rotate_secret(
+        &self,
+        endpoint_id: &str,
+        secret: SealedSecret,
+        old_expires_at: i64,
+    ) -> Result<()>;
+    /// Stores a message and its deliveries to every matching enabled endpoint,
+    /// in one transaction; returns (message, newly created). A message id that
+    /// exists already returns the stored message and creates nothing.
+    fn publish(&self, msg: NewMessage, now: i64) -> Result<(Message, bool)>;
+    fn get_message(&self, id: &str) -> Result<Message>;
+    fn list_messages(&self, limit: i64, before: Option<i64>) -> Result<Vec<Message>>;
+    fn deliveries_of_message(&self, message_id: &str) -> Result<Vec<Delivery>>;
+    fn deliveries_of_endpoint(&self, endpoint_id: &str, limit: i64) -> Result<Vec<Delivery>>;
+    fn get_delivery(&self, id: &str) -> Result<Delivery>;
+    fn attempts(&self, delivery_id: &str) -> Result<Vec<Attempt>>;
+    /// Leases up to `limit` due deliveries of enabled endpoints until `now + lease_ms`.
+    fn claim_due(&self, now: i64, limit: usize, lease_ms: i64) -> Result<Vec<Claimed>>;
+    /// Records an attempt and moves the delivery on; also tracks the endpoint's
+    /// failing streak and disables it past `disable_after_ms` of continuous failure.
+    fn record_attempt(
+        &self,
+        delivery_id: &str,
+        rec: AttemptRecord,
+        disable_after_ms: i64,
+    ) -> Result<()>;
+    /// Makes a delivery due now again (whatever its state).
+    fn resend(&self, delivery_id: &str, now: i64) -> Result<Delivery>;
+    /// Makes every failed delivery of an endpoint since `since` due now; returns how many.
+    fn recover(&self, endpoint_id: &str, since: i64, now: i64) -> Result<i64>;
+    fn queue_stats(&self, now: i64) -> Result<QueueStats>;
+}
+
+/// Whether an endpoint's filter takes `event_type`.
+pub fn filter_matches(filters: &[String], event_type: &str) -> bool {
+    filters.is_empty()
+        || filters.iter().any(|f| {
+            if f == "*" {
+                true
+            } else if let Some(prefix) = f.strip_suffix(".*") {
+                event_type.len() > prefix.len()
+                    && event_type.starts_with(prefix)
+                    && event_type.as_bytes()[prefix.len()] == b'.'
+            } else {
+                f == event_type
+            }
+        })
+}
+
+/// A fresh id with a prefix (`ep_`, `msg_`, `dlv_`): 16 random bytes in hex.
+pub fn new_id(prefix: &str) -> String {
+    let mut b = [0u8; 16];
+    hookseal::keys::random(&mut b);
+    format!("{prefix}{}", hookseal::codec::hex_encode(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters() {
+        let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(filter_matches(&[], "a.b"));
+        assert!(filter_matches(&f(&["*"]), "a.b"));
+        assert!(filter_matches(&f(&["invoice.*"]), "invoice.paid"));
+        assert!(filter_matches(&f(&["invoice.*"]), "invoice.paid.late"));
+        assert!(!filter_matches(&f(&["invoice.*"]), "invoice"));
+        assert!(!filter_matches(&f(&["invoice.*"]), "invoices.paid"));
+        assert!(filter_matches(&f(&["a", "invoice.paid"]), "invoice.paid"));
+        assert!(!filter_matches(&f(&["invoice.paid"]), "invoice.void"));
+    }
+}

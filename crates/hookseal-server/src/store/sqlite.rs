@@ -1,0 +1,588 @@
+//! The embedded store: one SQLite file in WAL mode.
+//!
+//! Writes go to one writer thread that practises *group commit*: it takes the
+//! first waiting write, then every write that queued up meanwhile (up to a
+//! batch limit), runs each inside its own savepoint, commits once, and only then
+//! answers all of them. A write that fails rolls back its savepoint alone. Under
+//! load, one fsync serves many acknowledgements; alone, a write waits for no one.
+//! `synchronous = FULL`: an acknowledged write survives power loss.
+//!
+//! Reads use a separate connection (WAL readers do not block the writer).
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::*;
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+
+type Completion = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+
+/// SQLite-backed [`Store`].
+pub struct SqliteStore {
+    writer: mpsc::SyncSender<Job>,
+    reader: Mutex<Connection>,
+}
+
+fn open(path: &Path) -> anyhow::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> anyhow::Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating) the database at `path`.
+    pub fn open(path: &Path, max_batch: usize) -> anyhow::Result<SqliteStore> {
+        let wconn = open(path)?;
+        migrate(&wconn)?;
+        let reader = open(path)?;
+        let (tx, rx) = mpsc::sync_channel::<Job>(max_batch.max(1) * 4);
+        let max_batch = max_batch.max(1);
+        std::thread::Builder::new()
+            .name("hookseal-sqlite-writer".into())
+            .spawn(move || writer_loop(wconn, rx, max_batch))?;
+        Ok(SqliteStore {
+            writer: tx,
+            reader: Mutex::new(reader),
+        })
+    }
+
+    fn write<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        let (stx, srx) = mpsc::channel::<Result<R>>();
+        let job: Job = Box::new(move |conn| {
+            let r = f(conn);
+            let ok = r.is_ok();
+            let done: Completion = Box::new(move |commit| {
+                let out = match commit {
+                    Ok(()) => r,
+                    Err(e) => Err(StoreError::Other(anyhow::anyhow!("commit failed: {e}"))),
+                };
+                let _ = stx.send(out);
+            });
+            (ok, done)
+        });
+        self.writer
+            .send(job)
+            .map_err(|_| StoreError::Other(anyhow::anyhow!("the store's writer has stopped")))?;
+        srx.recv()
+            .map_err(|_| StoreError::Other(anyhow::anyhow!("the store's writer has stopped")))?
+    }
+
+    fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        f(&conn)
+    }
+}
+
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, max_batch: usize) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut done = Vec::with_capacity(batch.len());
+        let result = (|| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            for job in batch.drain(..) {
+                tx.execute_batch("SAVEPOINT job")?;
+                let (ok, completion) = job(&tx);
+                if ok {
+                    tx.execute_batch("RELEASE job")?;
+                } else {
+                    tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                }
+                done.push(completion);
+            }
+            tx.commit()
+        })();
+        let outcome = result.map_err(|e| e.to_string());
+        for d in done {
+            d(outcome.clone());
+        }
+        // Jobs not reached when the transaction failed early are dropped: their
+        // callers see "writer has stopped"-style errors via the closed channel.
+        batch.clear();
+    }
+}
+
+const EP_COLS: &str = "id, url, description, event_types, headers, scheme, rate_limit, \
+    max_concurrency, enabled, disabled_reason, failing_since, created_at, updated_at";
+
+fn endpoint_row(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
+    let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+    let bad = |i, e: serde_json::Error| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    };
+    Ok(Endpoint {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        description: r.get(2)?,
+        event_types: serde_json::from_str(&json(3)?).map_err(|e| bad(3, e))?,
+        headers: serde_json::from_str(&json(4)?).map_err(|e| bad(4, e))?,
+        scheme: serde_json::from_str(&json(5)?).map_err(|e| bad(5, e))?,
+        rate_limit: r.get(6)?,
+        max_concurrency: r.get(7)?,
+        enabled: r.get(8)?,
+        disabled_reason: r.get(9)?,
+        failing_since: r.get(10)?,
+        created_at: r.get(11)?,
+        updated_at: r.get(12)?,
+    })
+}
+
+const DLV_COLS: &str = "id, message_id, endpoint_id, status, attempts, next_attempt_at, \
+    last_status_code, created_at, updated_at";
+
+fn delivery_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+    Ok(Delivery {
+        id: r.get(0)?,
+        message_id: r.get(1)?,
+        endpoint_id: r.get(2)?,
+        status: r.get(3)?,
+        attempts: r.get(4)?,
+        next_attempt_at: r.get(5)?,
+        last_status_code: r.get(6)?,
+        created_at: r.get(7)?,
+        updated_at: r.get(8)?,
+    })
+}
+
+fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: r.get(0)?,
+        event_type: r.get(1)?,
+        payload: r.get(2)?,
+        created_at: r.get(3)?,
+    })
+}
+
+fn secrets_of(conn: &Connection, endpoint_id: &str) -> Result<Vec<SealedSecret>> {
+    let mut st = conn.prepare_cached(
+        "SELECT sealed, created_at, expires_at FROM endpoint_secrets \
+         WHERE endpoint_id = ?1 ORDER BY created_at DESC, id DESC",
+    )?;
+    let rows = st.query_map([endpoint_id], |r| {
+        Ok(SealedSecret {
+            sealed: r.get(0)?,
+            created_at: r.get(1)?,
+            expires_at: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn put_endpoint(conn: &Connection, ep: &Endpoint, insert: bool) -> Result<()> {
+    let sql = if insert {
+        format!(
+            "INSERT INTO endpoints ({EP_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+        )
+    } else {
+        "UPDATE endpoints SET url=?2, description=?3, event_types=?4, headers=?5, scheme=?6, \
+         rate_limit=?7, max_concurrency=?8, enabled=?9, disabled_reason=?10, failing_since=?11, \
+         created_at=?12, updated_at=?13 WHERE id=?1"
+            .to_string()
+    };
+    let n = conn.execute(
+        &sql,
+        params![
+            ep.id,
+            ep.url,
+            ep.description,
+            serde_json::to_string(&ep.event_types).map_err(anyhow::Error::from)?,
+            serde_json::to_string(&ep.headers).map_err(anyhow::Error::from)?,
+            serde_json::to_string(&ep.scheme).map_err(anyhow::Error::from)?,
+            ep.rate_limit,
+            ep.max_concurrency,
+            ep.enabled,
+            ep.disabled_reason,
+            ep.failing_since,
+            ep.created_at,
+            ep.updated_at
+        ],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn create_endpoint(&self, ep: Endpoint, secret: SealedSecret) -> Result<Endpoint> {
+        self.write(move |c| {
+            put_endpoint(c, &ep, true)?;
+            c.execute(
+                "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) VALUES (?1, ?2, ?3)",
+                params![ep.id, secret.sealed, secret.created_at],
+            )?;
+            Ok(ep)
+        })
+    }
+
+    fn get_endpoint(&self, id: &str) -> Result<Endpoint> {
+        self.read(|c| {
+            Ok(c.query_row(
+                &format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"),
+                [id],
+                endpoint_row,
+            )?)
+        })
+    }
+
+    fn list_endpoints(&self) -> Result<Vec<Endpoint>> {
+        self.read(|c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {EP_COLS} FROM endpoints ORDER BY created_at, id"
+            ))?;
+            let rows = st.query_map([], endpoint_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn update_endpoint(&self, ep: Endpoint) -> Result<Endpoint> {
+        self.write(move |c| {
+            put_endpoint(c, &ep, false)?;
+            Ok(ep)
+        })
+    }
+
+    fn delete_endpoint(&self, id: &str) -> Result<()> {
+        let id = id.to_string();
+        self.write(move |c| {
+            if c.execute("DELETE FROM endpoints WHERE id = ?1", [&id])? == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+    }
+
+    fn secrets(&self, endpoint_id: &str) -> Result<Vec<SealedSecret>> {
+        self.read(|c| secrets_of(c, endpoint_id))
+    }
+
+    fn rotate_secret(
+        &self,
+        endpoint_id: &str,
+        secret: SealedSecret,
+        old_expires_at: i64,
+    ) -> Result<()> {
+        let id = endpoint_id.to_string();
+        self.write(move |c| {
+            let exists: Option<String> = c
+                .query_row("SELECT id FROM endpoints WHERE id = ?1", [&id], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            c.execute(
+                "UPDATE endpoint_secrets SET expires_at = ?2 \
+                 WHERE endpoint_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+                params![id, old_expires_at],
+            )?;
+            c.execute(
+                "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) VALUES (?1, ?2, ?3)",
+                params![id, secret.sealed, secret.created_at],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn publish(&self, msg: NewMessage, now: i64) -> Result<(Message, bool)> {
+        self.write(move |c| {
+            let existing = c
+                .query_row(
+                    "SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1",
+                    [&msg.id],
+                    message_row,
+                )
+                .optional()?;
+            if let Some(m) = existing {
+                return Ok((m, false));
+            }
+            c.prepare_cached("INSERT INTO messages (id, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![msg.id, msg.event_type, msg.payload, now])?;
+            let mut st = c.prepare_cached("SELECT id, event_types FROM endpoints WHERE enabled = 1")?;
+            let targets: Vec<(String, String)> = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut ins = c.prepare_cached(
+                "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)",
+            )?;
+            for (ep, filters) in targets {
+                let filters: Vec<String> = serde_json::from_str(&filters).unwrap_or_default();
+                if filter_matches(&filters, &msg.event_type) {
+                    ins.execute(params![new_id("dlv_"), msg.id, ep, now])?;
+                }
+            }
+            Ok((
+                Message {
+                    id: msg.id,
+                    event_type: msg.event_type,
+                    payload: msg.payload,
+                    created_at: now,
+                },
+                true,
+            ))
+        })
+    }
+
+    fn get_message(&self, id: &str) -> Result<Message> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1",
+                [id],
+                message_row,
+            )?)
+        })
+    }
+
+    fn list_messages(&self, limit: i64, before: Option<i64>) -> Result<Vec<Message>> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT id, event_type, payload, created_at FROM messages \
+                 WHERE created_at < ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![before.unwrap_or(i64::MAX), limit], message_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn deliveries_of_message(&self, message_id: &str) -> Result<Vec<Delivery>> {
+        self.read(|c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {DLV_COLS} FROM deliveries WHERE message_id = ?1 ORDER BY created_at, id"
+            ))?;
+            let rows = st.query_map([message_id], delivery_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn deliveries_of_endpoint(&self, endpoint_id: &str, limit: i64) -> Result<Vec<Delivery>> {
+        self.read(|c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {DLV_COLS} FROM deliveries WHERE endpoint_id = ?1 ORDER BY updated_at DESC, id LIMIT ?2"
+            ))?;
+            let rows = st.query_map(params![endpoint_id, limit], delivery_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn get_delivery(&self, id: &str) -> Result<Delivery> {
+        self.read(|c| {
+            Ok(c.query_row(
+                &format!("SELECT {DLV_COLS} FROM deliveries WHERE id = ?1"),
+                [id],
+                delivery_row,
+            )?)
+        })
+    }
+
+    fn attempts(&self, delivery_id: &str) -> Result<Vec<Attempt>> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT id, delivery_id, at, status_code, latency_ms, response_body, error \
+                 FROM attempts WHERE delivery_id = ?1 ORDER BY at, id",
+            )?;
+            let rows = st.query_map([delivery_id], |r| {
+                Ok(Attempt {
+                    id: r.get(0)?,
+                    delivery_id: r.get(1)?,
+                    at: r.get(2)?,
+                    status_code: r.get(3)?,
+                    latency_ms: r.get(4)?,
+                    response_body: r.get(5)?,
+                    error: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn claim_due(&self, now: i64, limit: usize, lease_ms: i64) -> Result<Vec<Claimed>> {
+        self.write(move |c| {
+            let mut st = c.prepare_cached(&format!(
+                "UPDATE deliveries SET lease_until = ?2 WHERE id IN (\
+                   SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id \
+                   WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 \
+                     AND (d.lease_until IS NULL OR d.lease_until <= ?1) AND e.enabled = 1 \
+                   ORDER BY d.next_attempt_at LIMIT ?3) \
+                 RETURNING {DLV_COLS}"
+            ))?;
+            let claimed: Vec<Delivery> = st
+                .query_map(params![now, now + lease_ms, limit as i64], delivery_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut out = Vec::with_capacity(claimed.len());
+            let mut ep_cache: std::collections::HashMap<String, (Endpoint, Vec<SealedSecret>)> =
+                std::collections::HashMap::new();
+            for d in claimed {
+                if !ep_cache.contains_key(&d.endpoint_id) {
+                    let ep = c.query_row(
+                        &format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"),
+                        [&d.endpoint_id],
+                        endpoint_row,
+                    )?;
+                    let secrets = secrets_of(c, &d.endpoint_id)?;
+                    ep_cache.insert(d.endpoint_id.clone(), (ep, secrets));
+                }
+                let (endpoint, secrets) = ep_cache[&d.endpoint_id].clone();
+                let message = c
+                    .prepare_cached(
+                        "SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1",
+                    )?
+                    .query_row([&d.message_id], message_row)?;
+                out.push(Claimed {
+                    delivery: d,
+                    endpoint,
+                    secrets,
+                    message,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn record_attempt(
+        &self,
+        delivery_id: &str,
+        rec: AttemptRecord,
+        disable_after_ms: i64,
+    ) -> Result<()> {
+        let id = delivery_id.to_string();
+        self.write(move |c| {
+            let endpoint_id: String = c.query_row(
+                "SELECT endpoint_id FROM deliveries WHERE id = ?1",
+                [&id],
+                |r| r.get(0),
+            )?;
+            c.prepare_cached(
+                "INSERT INTO attempts (delivery_id, at, status_code, latency_ms, response_body, error) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![id, rec.at, rec.status_code, rec.latency_ms, rec.response_body, rec.error])?;
+            let (status, next_at) = match &rec.next {
+                Next::Succeeded => ("succeeded", None),
+                Next::RetryAt(t) => ("pending", Some(*t)),
+                Next::Failed | Next::DisableEndpoint(_) => ("failed", None),
+            };
+            c.prepare_cached(
+                "UPDATE deliveries SET status = ?2, attempts = attempts + 1, next_attempt_at = ?3, \
+                 lease_until = NULL, last_status_code = ?4, updated_at = ?5 WHERE id = ?1",
+            )?
+            .execute(params![id, status, next_at, rec.status_code, rec.at])?;
+            match &rec.next {
+                Next::Succeeded => {
+                    c.prepare_cached(
+                        "UPDATE endpoints SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL",
+                    )?
+                    .execute([&endpoint_id])?;
+                }
+                Next::DisableEndpoint(reason) => disable(c, &endpoint_id, reason, rec.at)?,
+                _ => {
+                    c.prepare_cached(
+                        "UPDATE endpoints SET failing_since = ?2 WHERE id = ?1 AND failing_since IS NULL",
+                    )?
+                    .execute(params![endpoint_id, rec.at])?;
+                    let since: Option<i64> = c.query_row(
+                        "SELECT failing_since FROM endpoints WHERE id = ?1",
+                        [&endpoint_id],
+                        |r| r.get(0),
+                    )?;
+                    if since.is_some_and(|s| rec.at - s >= disable_after_ms) {
+                        disable(c, &endpoint_id, "failing continuously", rec.at)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn resend(&self, delivery_id: &str, now: i64) -> Result<Delivery> {
+        let id = delivery_id.to_string();
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, lease_until = NULL, \
+                 updated_at = ?2 WHERE id = ?1",
+                params![id, now],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(c.query_row(&format!("SELECT {DLV_COLS} FROM deliveries WHERE id = ?1"), [&id], delivery_row)?)
+        })
+    }
+
+    fn recover(&self, endpoint_id: &str, since: i64, now: i64) -> Result<i64> {
+        let id = endpoint_id.to_string();
+        self.write(move |c| {
+            let exists: Option<String> = c
+                .query_row("SELECT id FROM endpoints WHERE id = ?1", [&id], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            let n = c.execute(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ?3, lease_until = NULL, \
+                 updated_at = ?3 WHERE endpoint_id = ?1 AND status = 'failed' AND created_at >= ?2",
+                params![id, since, now],
+            )?;
+            Ok(n as i64)
+        })
+    }
+
+    fn queue_stats(&self, now: i64) -> Result<QueueStats> {
+        self.read(|c| {
+            let (pending, oldest): (i64, Option<i64>) = c.query_row(
+                "SELECT COUNT(*), MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let disabled: i64 = c.query_row(
+                "SELECT COUNT(*) FROM endpoints WHERE enabled = 0",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(QueueStats {
+                pending,
+                oldest_due_ms: oldest.filter(|t| *t <= now).map(|t| now - t),
+                disabled_endpoints: disabled,
+            })
+        })
+    }
+}
+
+fn disable(c: &Connection, endpoint_id: &str, reason: &str, at: i64) -> Result<()> {
+    c.execute(
+        "UPDATE endpoints SET enabled = 0, disabled_reason = ?2, updated_at = ?3 WHERE id = ?1",
+        params![endpoint_id, reason, at],
+    )?;
+    c.execute(
+        "UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_until = NULL, updated_at = ?2 \
+         WHERE endpoint_id = ?1 AND status = 'pending'",
+        params![endpoint_id, at],
+    )?;
+    Ok(())
+}
