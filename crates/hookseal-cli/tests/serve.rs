@@ -30,9 +30,21 @@ impl Drop for Server {
 fn start(name: &str, extra_env: &[(&str, &str)]) -> Server {
     let dir = std::env::temp_dir().join(format!("hookseal-serve-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    let (child, addr, token) = spawn(&dir, extra_env);
+    Server {
+        child,
+        addr,
+        token: token.expect("a new data dir prints the admin token"),
+        dir,
+    }
+}
+
+/// Starts `hookseal serve` on `dir`; returns the child, its address and the
+/// admin token if this start created it.
+fn spawn(dir: &std::path::Path, extra_env: &[(&str, &str)]) -> (Child, String, Option<String>) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hookseal"));
     cmd.arg("serve")
-        .env("HOOKSEAL_SERVER__DATA_DIR", &dir)
+        .env("HOOKSEAL_SERVER__DATA_DIR", dir)
         .env("HOOKSEAL_SERVER__LISTEN", "127.0.0.1:0")
         .env("HOOKSEAL_DELIVERY__ALLOW_HTTP", "true")
         .env("HOOKSEAL_DELIVERY__ALLOW_CIDRS", r#"["127.0.0.1/32"]"#)
@@ -45,26 +57,19 @@ fn start(name: &str, extra_env: &[(&str, &str)]) -> Server {
     }
     let mut child = cmd.spawn().unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
-    let (mut token, mut addr) = (String::new(), String::new());
-    for _ in 0..2 {
+    let (mut token, mut addr) = (None, String::new());
+    while addr.is_empty() {
         let mut line = String::new();
-        out.read_line(&mut line).unwrap();
+        if out.read_line(&mut line).unwrap() == 0 {
+            panic!("server exited before listening");
+        }
         if let Some(t) = line.strip_prefix("admin token (shown once, keep it): ") {
-            token = t.trim().to_string();
+            token = Some(t.trim().to_string());
         } else if let Some(a) = line.strip_prefix("hookseal listening on http://") {
             addr = a.trim().to_string();
         }
     }
-    assert!(
-        !token.is_empty() && !addr.is_empty(),
-        "server did not start"
-    );
-    Server {
-        child,
-        addr,
-        token,
-        dir,
-    }
+    (child, addr, token)
 }
 
 impl Server {
@@ -141,6 +146,8 @@ struct Received {
 struct Receiver {
     got: Mutex<Vec<Received>>,
     script: Mutex<Vec<(u16, Option<&'static str>)>>,
+    /// Answer 503 to everything until then (an outage).
+    down_until: Mutex<Option<Instant>>,
 }
 
 fn receiver() -> (Arc<Receiver>, SocketAddr, tokio::runtime::Runtime) {
@@ -524,4 +531,154 @@ fn openapi_document_matches_the_routes() {
             assert_ne!(code, 404, "{method} {path}");
         }
     }
+}
+
+fn unique_ids(recv: &Receiver) -> std::collections::HashSet<String> {
+    recv.got
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.headers.get("webhook-id").cloned())
+        .collect()
+}
+
+/// Publishes `ids` from 8 threads; returns the ids that got a 2xx.
+fn publish_all(
+    addr: &str,
+    token: &str,
+    ids: &[String],
+    kill_after: Option<(usize, &Mutex<Option<Child>>)>,
+) -> Vec<String> {
+    let acked = Mutex::new(Vec::new());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(id) = ids.get(i) else { break };
+                let body = json!({ "event_type": "crash.test", "payload": { "i": i }, "id": id }).to_string();
+                let ok = (|| -> std::io::Result<bool> {
+                    let mut s = TcpStream::connect(addr)?;
+                    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+                    write!(
+                        s,
+                        "POST /api/v1/messages HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    )?;
+                    let mut raw = String::new();
+                    s.read_to_string(&mut raw)?;
+                    Ok(raw.starts_with("HTTP/1.1 202") || raw.starts_with("HTTP/1.1 200"))
+                })()
+                .unwrap_or(false);
+                if ok {
+                    let mut a = acked.lock().unwrap();
+                    a.push(id.clone());
+                    if let Some((n, child)) = kill_after {
+                        if a.len() == n {
+                            // SIGKILL mid-way: no shutdown, no flush.
+                            if let Some(mut c) = child.lock().unwrap().take() {
+                                let _ = c.kill();
+                                let _ = c.wait();
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    acked.into_inner().unwrap()
+}
+
+#[test]
+fn crash_mid_publish_loses_no_acknowledged_message() {
+    let dir = std::env::temp_dir().join(format!("hookseal-serve-{}-crash", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (recv, raddr, _rt) = receiver();
+    let env = [("HOOKSEAL_DELIVERY__LEASE_SECS", "2")];
+    let (child, addr, token) = spawn(&dir, &env);
+    let token = token.unwrap();
+    let (code, _) = call(
+        &addr,
+        "POST",
+        "/api/v1/endpoints",
+        Some(json!({ "url": format!("http://{raddr}/hook") })),
+        Some(&token),
+    );
+    assert_eq!(code, 201);
+    let ids: Vec<String> = (0..5000).map(|i| format!("msg_crash_{i}")).collect();
+    let child = Mutex::new(Some(child));
+    let acked_before = publish_all(&addr, &token, &ids, Some((2000, &child)));
+    assert!(
+        child.lock().unwrap().is_none(),
+        "the server was killed mid-way"
+    );
+    assert!(
+        acked_before.len() >= 2000 && acked_before.len() < 5000,
+        "{} acked",
+        acked_before.len()
+    );
+
+    // Restart on the same data; the sender retries what got no answer (same ids).
+    let (child2, addr2, again) = spawn(&dir, &env);
+    assert!(again.is_none(), "the token is printed once");
+    let _guard = Server {
+        child: child2,
+        addr: addr2.clone(),
+        token: token.clone(),
+        dir: dir.clone(),
+    };
+    let acked: std::collections::HashSet<String> = acked_before.iter().cloned().collect();
+    let retry: Vec<String> = ids
+        .iter()
+        .filter(|i| !acked.contains(*i))
+        .cloned()
+        .collect();
+    let acked_after = publish_all(&addr2, &token, &retry, None);
+    assert_eq!(
+        acked_after.len(),
+        retry.len(),
+        "every retried publish is acknowledged"
+    );
+
+    wait_for("every message delivered", 120, || {
+        unique_ids(&recv).len() >= 5000
+    });
+    let delivered = unique_ids(&recv);
+    let all: std::collections::HashSet<String> = ids.iter().cloned().collect();
+    assert!(
+        acked.iter().all(|id| delivered.contains(id)),
+        "an acknowledged message was lost"
+    );
+    assert!(
+        delivered.is_subset(&all),
+        "something was delivered that was never published"
+    );
+    assert_eq!(delivered.len(), 5000);
+}
+
+#[test]
+fn outage_then_recovery_delivers_everything() {
+    let s = start(
+        "outage",
+        &[(
+            "HOOKSEAL_DELIVERY__RETRY_SCHEDULE_SECS",
+            "[0, 1, 1, 1, 1, 1, 1, 1, 1, 1]",
+        )],
+    );
+    let (recv, addr, _rt) = receiver();
+    *recv.down_until.lock().unwrap() = Some(Instant::now() + Duration::from_secs(3));
+    create_endpoint(&s, addr, json!({}));
+    let ids: Vec<String> = (0..200).map(|i| format!("msg_outage_{i}")).collect();
+    let acked = publish_all(&s.addr, &s.token, &ids, None);
+    assert_eq!(acked.len(), 200);
+    wait_for("every message delivered after the outage", 60, || {
+        unique_ids(&recv).len() >= 200
+    });
+    let (code, m) = call(&s.addr, "GET", "/metrics", None, None);
+    assert_eq!(code, 200);
+    let text = m.as_str().unwrap();
+    assert!(
+        text.contains("hookseal_delivery_attempts_total{outcome=\"retry\"}"),
+        "{text}"
+    );
 }
