@@ -315,7 +315,7 @@ async fn create_endpoint(
         expires_at: None,
     };
     let store = s.store.clone();
-    let ep = blocking(move || store.create_endpoint(ep, sealed)).await?;
+    let ep = store.create_endpoint(ep, sealed).await?;
     let mut v = serde_json::to_value(&ep).map_err(anyhow::Error::from)?;
     v["secret"] = json!(secret);
     if let Some(p) = public_of(&ep.scheme, &secret) {
@@ -365,7 +365,7 @@ async fn change_endpoint(
     validate(s, &ep)?;
     ep.updated_at = now_ms();
     let store = s.store.clone();
-    let ep = blocking(move || store.update_endpoint(ep)).await?;
+    let ep = store.update_endpoint(ep).await?;
     s.wake.notify_one();
     Ok(Json(ep))
 }
@@ -413,7 +413,7 @@ async fn delete_endpoint(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let store = s.store.clone();
-    blocking(move || store.delete_endpoint(&id)).await?;
+    store.delete_endpoint(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -470,7 +470,9 @@ async fn rotate_secret(
     };
     let store = s.store.clone();
     let id2 = id.clone();
-    blocking(move || store.rotate_secret(&id2, sealed, now + grace * 1000)).await?;
+    store
+        .rotate_secret(&id2, sealed, now + grace * 1000)
+        .await?;
     let mut v = json!({ "secret": secret, "previous_expires_at": now + grace * 1000 });
     if let Some(p) = public_of(&ep.scheme, &secret) {
         v["public_key"] = json!(p);
@@ -512,7 +514,7 @@ async fn recover(
     Json(input): Json<RecoverInput>,
 ) -> ApiResult<Json<Value>> {
     let store = s.store.clone();
-    let n = blocking(move || store.recover(&id, input.since, now_ms())).await?;
+    let n = store.recover(&id, input.since, now_ms()).await?;
     s.wake.notify_one();
     Ok(Json(json!({ "recovered": n })))
 }
@@ -557,7 +559,7 @@ async fn publish(
         event_type: input.event_type,
         payload,
     };
-    let (m, created) = blocking(move || store.publish(msg, now_ms())).await?;
+    let (m, created) = store.publish(msg, now_ms()).await?;
     if created {
         s.metrics
             .messages_accepted
@@ -635,7 +637,7 @@ async fn attempts(State(s): State<AppState>, Path(id): Path<String>) -> ApiResul
 
 async fn resend(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let store = s.store.clone();
-    let d = blocking(move || store.resend(&id, now_ms())).await?;
+    let d = store.resend(&id, now_ms()).await?;
     s.wake.notify_one();
     Ok(Json(serde_json::to_value(d).map_err(anyhow::Error::from)?))
 }

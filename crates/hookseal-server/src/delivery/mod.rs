@@ -156,10 +156,25 @@ pub fn next_delay_ms(
     Some(((base as f64) * 1000.0 * jitter) as i64)
 }
 
+/// A uniform number in [0, 1) for jitter: xorshift per thread, seeded once from
+/// the OS (jitter needs spread, not secrecy; no system call per attempt).
 fn rand_unit() -> f64 {
-    let mut b = [0u8; 8];
-    hookseal::keys::random(&mut b);
-    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new({
+            let mut b = [0u8; 8];
+            hookseal::keys::random(&mut b);
+            u64::from_le_bytes(b) | 1
+        });
+    }
+    STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.set(x);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    })
 }
 
 /// Per-endpoint limits: concurrency permits and a token bucket.
@@ -277,17 +292,11 @@ impl Engine {
             let store = self.store.clone();
             let lease = self.cfg.lease_secs * 1000;
             let batch = free.min(256);
-            let claimed =
-                tokio::task::spawn_blocking(move || store.claim_due(now_ms(), batch, lease)).await;
-            let claimed = match claimed {
-                Ok(Ok(c)) => c,
-                Ok(Err(e)) => {
+            let claimed = match store.claim_due(now_ms(), batch, lease).await {
+                Ok(c) => c,
+                Err(e) => {
                     tracing::error!(error = %e, "claiming deliveries failed");
                     tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "claim task failed");
                     continue;
                 }
             };
@@ -375,17 +384,13 @@ impl Engine {
             error,
             next,
         };
-        let store = self.store.clone();
-        let id = c.delivery.id.clone();
         let disable_after = self.cfg.disable_after_secs * 1000;
-        match tokio::task::spawn_blocking(move || store.record_attempt(&id, rec, disable_after))
+        if let Err(e) = self
+            .store
+            .record_attempt(&c.delivery.id, rec, disable_after)
             .await
         {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::error!(delivery = %c.delivery.id, error = %e, "recording attempt failed")
-            }
-            Err(e) => tracing::error!(error = %e, "record task failed"),
+            tracing::error!(delivery = %c.delivery.id, error = %e, "recording attempt failed");
         }
     }
 }

@@ -198,13 +198,60 @@ impl From<rusqlite::Error> for StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// The store.
+/// The answer to a write, delivered once its transaction has committed. Await
+/// it from async code (no thread is blocked while the commit happens), or
+/// [`Ticket::wait`] for it from synchronous code.
+pub struct Ticket<T>(tokio::sync::oneshot::Receiver<Result<T>>);
+
+impl<T> Ticket<T> {
+    /// A ticket and the sender that completes it.
+    pub fn new() -> (tokio::sync::oneshot::Sender<Result<T>>, Ticket<T>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (tx, Ticket(rx))
+    }
+
+    /// An already-completed ticket.
+    pub fn ready(r: Result<T>) -> Ticket<T> {
+        let (tx, t) = Ticket::new();
+        let _ = tx.send(r);
+        t
+    }
+
+    /// Blocks until the write commits (not from inside an async runtime).
+    pub fn wait(self) -> Result<T> {
+        self.0.blocking_recv().unwrap_or_else(|_| {
+            Err(StoreError::Other(anyhow::anyhow!(
+                "the store's writer has stopped"
+            )))
+        })
+    }
+}
+
+impl<T> std::future::Future for Ticket<T> {
+    type Output = Result<T>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<T>> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|r| {
+            r.unwrap_or_else(|_| {
+                Err(StoreError::Other(anyhow::anyhow!(
+                    "the store's writer has stopped"
+                )))
+            })
+        })
+    }
+}
+
+/// The store. Reads are synchronous (call them from a blocking thread); writes
+/// return a [`Ticket`] that completes after the write's transaction commits.
 pub trait Store: Send + Sync + 'static {
-    fn create_endpoint(&self, ep: Endpoint, secret: SealedSecret) -> Result<Endpoint>;
+    fn create_endpoint(&self, ep: Endpoint, secret: SealedSecret) -> Ticket<Endpoint>;
     fn get_endpoint(&self, id: &str) -> Result<Endpoint>;
     fn list_endpoints(&self) -> Result<Vec<Endpoint>>;
-    fn update_endpoint(&self, ep: Endpoint) -> Result<Endpoint>;
-    fn delete_endpoint(&self, id: &str) -> Result<()>;
+    fn update_endpoint(&self, ep: Endpoint) -> Ticket<Endpoint>;
+    fn delete_endpoint(&self, id: &str) -> Ticket<()>;
     fn secrets(&self, endpoint_id: &str) -> Result<Vec<SealedSecret>>;
     /// Adds `secret` as the newest and sets `expires_at` on every secret without one.
     fn rotate_secret(
@@ -212,11 +259,11 @@ pub trait Store: Send + Sync + 'static {
         endpoint_id: &str,
         secret: SealedSecret,
         old_expires_at: i64,
-    ) -> Result<()>;
+    ) -> Ticket<()>;
     /// Stores a message and its deliveries to every matching enabled endpoint,
     /// in one transaction; returns (message, newly created). A message id that
     /// exists already returns the stored message and creates nothing.
-    fn publish(&self, msg: NewMessage, now: i64) -> Result<(Message, bool)>;
+    fn publish(&self, msg: NewMessage, now: i64) -> Ticket<(Message, bool)>;
     fn get_message(&self, id: &str) -> Result<Message>;
     fn list_messages(&self, limit: i64, before: Option<i64>) -> Result<Vec<Message>>;
     fn deliveries_of_message(&self, message_id: &str) -> Result<Vec<Delivery>>;
@@ -224,7 +271,7 @@ pub trait Store: Send + Sync + 'static {
     fn get_delivery(&self, id: &str) -> Result<Delivery>;
     fn attempts(&self, delivery_id: &str) -> Result<Vec<Attempt>>;
     /// Leases up to `limit` due deliveries of enabled endpoints until `now + lease_ms`.
-    fn claim_due(&self, now: i64, limit: usize, lease_ms: i64) -> Result<Vec<Claimed>>;
+    fn claim_due(&self, now: i64, limit: usize, lease_ms: i64) -> Ticket<Vec<Claimed>>;
     /// Records an attempt and moves the delivery on; also tracks the endpoint's
     /// failing streak and disables it past `disable_after_ms` of continuous failure.
     fn record_attempt(
@@ -232,11 +279,11 @@ pub trait Store: Send + Sync + 'static {
         delivery_id: &str,
         rec: AttemptRecord,
         disable_after_ms: i64,
-    ) -> Result<()>;
+    ) -> Ticket<()>;
     /// Makes a delivery due now again (whatever its state).
-    fn resend(&self, delivery_id: &str, now: i64) -> Result<Delivery>;
+    fn resend(&self, delivery_id: &str, now: i64) -> Ticket<Delivery>;
     /// Makes every failed delivery of an endpoint since `since` due now; returns how many.
-    fn recover(&self, endpoint_id: &str, since: i64, now: i64) -> Result<i64>;
+    fn recover(&self, endpoint_id: &str, since: i64, now: i64) -> Ticket<i64>;
     fn queue_stats(&self, now: i64) -> Result<QueueStats>;
 }
 
@@ -256,11 +303,25 @@ pub fn filter_matches(filters: &[String], event_type: &str) -> bool {
         })
 }
 
-/// A fresh id with a prefix (`ep_`, `msg_`, `dlv_`): 16 random bytes in hex.
+/// A fresh id with a prefix (`ep_`, `msg_`, `dlv_`): the time, a per-process
+/// random nonce and a counter — unique without a system call per id, and sortable
+/// by creation time.
 pub fn new_id(prefix: &str) -> String {
-    let mut b = [0u8; 16];
-    hookseal::keys::random(&mut b);
-    format!("{prefix}{}", hookseal::codec::hex_encode(&b))
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static NONCE: OnceLock<String> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nonce = NONCE.get_or_init(|| {
+        let mut b = [0u8; 6];
+        hookseal::keys::random(&mut b);
+        hookseal::codec::hex_encode(&b)
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{prefix}{:011x}{nonce}{:08x}",
+        crate::delivery::now_ms(),
+        n & 0xffff_ffff
+    )
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
 
 /// SQLite-backed [`Store`].
 pub struct SqliteStore {
-    writer: mpsc::SyncSender<Job>,
+    writer: mpsc::Sender<Job>,
     reader: Mutex<Connection>,
 }
 
@@ -54,7 +54,7 @@ impl SqliteStore {
         let wconn = open(path)?;
         migrate(&wconn)?;
         let reader = open(path)?;
-        let (tx, rx) = mpsc::sync_channel::<Job>(max_batch.max(1) * 4);
+        let (tx, rx) = mpsc::channel::<Job>();
         let max_batch = max_batch.max(1);
         std::thread::Builder::new()
             .name("hookseal-sqlite-writer".into())
@@ -68,8 +68,8 @@ impl SqliteStore {
     fn write<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<R> + Send + 'static,
-    ) -> Result<R> {
-        let (stx, srx) = mpsc::channel::<Result<R>>();
+    ) -> Ticket<R> {
+        let (stx, ticket) = Ticket::new();
         let job: Job = Box::new(move |conn| {
             let r = f(conn);
             let ok = r.is_ok();
@@ -82,11 +82,9 @@ impl SqliteStore {
             });
             (ok, done)
         });
-        self.writer
-            .send(job)
-            .map_err(|_| StoreError::Other(anyhow::anyhow!("the store's writer has stopped")))?;
-        srx.recv()
-            .map_err(|_| StoreError::Other(anyhow::anyhow!("the store's writer has stopped")))?
+        // A failed send drops the job and so its sender: the ticket reports the stop.
+        let _ = self.writer.send(job);
+        ticket
     }
 
     fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
@@ -108,13 +106,12 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, max_batch: usize) 
         let result = (|| -> rusqlite::Result<()> {
             let tx = conn.transaction()?;
             for job in batch.drain(..) {
-                tx.execute_batch("SAVEPOINT job")?;
+                tx.prepare_cached("SAVEPOINT job")?.execute([])?;
                 let (ok, completion) = job(&tx);
-                if ok {
-                    tx.execute_batch("RELEASE job")?;
-                } else {
-                    tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                if !ok {
+                    tx.prepare_cached("ROLLBACK TO job")?.execute([])?;
                 }
+                tx.prepare_cached("RELEASE job")?.execute([])?;
                 done.push(completion);
             }
             tx.commit()
@@ -231,7 +228,7 @@ fn put_endpoint(conn: &Connection, ep: &Endpoint, insert: bool) -> Result<()> {
 }
 
 impl Store for SqliteStore {
-    fn create_endpoint(&self, ep: Endpoint, secret: SealedSecret) -> Result<Endpoint> {
+    fn create_endpoint(&self, ep: Endpoint, secret: SealedSecret) -> Ticket<Endpoint> {
         self.write(move |c| {
             put_endpoint(c, &ep, true)?;
             c.execute(
@@ -244,11 +241,10 @@ impl Store for SqliteStore {
 
     fn get_endpoint(&self, id: &str) -> Result<Endpoint> {
         self.read(|c| {
-            Ok(c.query_row(
-                &format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"),
-                [id],
-                endpoint_row,
-            )?)
+            Ok(
+                c.prepare_cached(&format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"))?
+                    .query_row([id], endpoint_row)?,
+            )
         })
     }
 
@@ -262,14 +258,14 @@ impl Store for SqliteStore {
         })
     }
 
-    fn update_endpoint(&self, ep: Endpoint) -> Result<Endpoint> {
+    fn update_endpoint(&self, ep: Endpoint) -> Ticket<Endpoint> {
         self.write(move |c| {
             put_endpoint(c, &ep, false)?;
             Ok(ep)
         })
     }
 
-    fn delete_endpoint(&self, id: &str) -> Result<()> {
+    fn delete_endpoint(&self, id: &str) -> Ticket<()> {
         let id = id.to_string();
         self.write(move |c| {
             if c.execute("DELETE FROM endpoints WHERE id = ?1", [&id])? == 0 {
@@ -288,11 +284,10 @@ impl Store for SqliteStore {
         endpoint_id: &str,
         secret: SealedSecret,
         old_expires_at: i64,
-    ) -> Result<()> {
+    ) -> Ticket<()> {
         let id = endpoint_id.to_string();
         self.write(move |c| {
-            let exists: Option<String> = c
-                .query_row("SELECT id FROM endpoints WHERE id = ?1", [&id], |r| r.get(0))
+            let exists: Option<String> = c.prepare_cached("SELECT id FROM endpoints WHERE id = ?1")?.query_row([&id], |r| r.get(0))
                 .optional()?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
@@ -310,14 +305,9 @@ impl Store for SqliteStore {
         })
     }
 
-    fn publish(&self, msg: NewMessage, now: i64) -> Result<(Message, bool)> {
+    fn publish(&self, msg: NewMessage, now: i64) -> Ticket<(Message, bool)> {
         self.write(move |c| {
-            let existing = c
-                .query_row(
-                    "SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1",
-                    [&msg.id],
-                    message_row,
-                )
+            let existing = c.prepare_cached("SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1")?.query_row([&msg.id], message_row)
                 .optional()?;
             if let Some(m) = existing {
                 return Ok((m, false));
@@ -352,11 +342,10 @@ impl Store for SqliteStore {
 
     fn get_message(&self, id: &str) -> Result<Message> {
         self.read(|c| {
-            Ok(c.query_row(
+            Ok(c.prepare_cached(
                 "SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1",
-                [id],
-                message_row,
-            )?)
+            )?
+            .query_row([id], message_row)?)
         })
     }
 
@@ -393,11 +382,10 @@ impl Store for SqliteStore {
 
     fn get_delivery(&self, id: &str) -> Result<Delivery> {
         self.read(|c| {
-            Ok(c.query_row(
-                &format!("SELECT {DLV_COLS} FROM deliveries WHERE id = ?1"),
-                [id],
-                delivery_row,
-            )?)
+            Ok(
+                c.prepare_cached(&format!("SELECT {DLV_COLS} FROM deliveries WHERE id = ?1"))?
+                    .query_row([id], delivery_row)?,
+            )
         })
     }
 
@@ -422,7 +410,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn claim_due(&self, now: i64, limit: usize, lease_ms: i64) -> Result<Vec<Claimed>> {
+    fn claim_due(&self, now: i64, limit: usize, lease_ms: i64) -> Ticket<Vec<Claimed>> {
         self.write(move |c| {
             let mut st = c.prepare_cached(&format!(
                 "UPDATE deliveries SET lease_until = ?2 WHERE id IN (\
@@ -440,11 +428,9 @@ impl Store for SqliteStore {
                 std::collections::HashMap::new();
             for d in claimed {
                 if !ep_cache.contains_key(&d.endpoint_id) {
-                    let ep = c.query_row(
-                        &format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"),
-                        [&d.endpoint_id],
-                        endpoint_row,
-                    )?;
+                    let ep = c
+                        .prepare_cached(&format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"))?
+                        .query_row([&d.endpoint_id], endpoint_row)?;
                     let secrets = secrets_of(c, &d.endpoint_id)?;
                     ep_cache.insert(d.endpoint_id.clone(), (ep, secrets));
                 }
@@ -470,14 +456,10 @@ impl Store for SqliteStore {
         delivery_id: &str,
         rec: AttemptRecord,
         disable_after_ms: i64,
-    ) -> Result<()> {
+    ) -> Ticket<()> {
         let id = delivery_id.to_string();
         self.write(move |c| {
-            let endpoint_id: String = c.query_row(
-                "SELECT endpoint_id FROM deliveries WHERE id = ?1",
-                [&id],
-                |r| r.get(0),
-            )?;
+            let endpoint_id: String = c.prepare_cached("SELECT endpoint_id FROM deliveries WHERE id = ?1")?.query_row([&id], |r| r.get(0))?;
             c.prepare_cached(
                 "INSERT INTO attempts (delivery_id, at, status_code, latency_ms, response_body, error) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -506,11 +488,7 @@ impl Store for SqliteStore {
                         "UPDATE endpoints SET failing_since = ?2 WHERE id = ?1 AND failing_since IS NULL",
                     )?
                     .execute(params![endpoint_id, rec.at])?;
-                    let since: Option<i64> = c.query_row(
-                        "SELECT failing_since FROM endpoints WHERE id = ?1",
-                        [&endpoint_id],
-                        |r| r.get(0),
-                    )?;
+                    let since: Option<i64> = c.prepare_cached("SELECT failing_since FROM endpoints WHERE id = ?1")?.query_row([&endpoint_id], |r| r.get(0))?;
                     if since.is_some_and(|s| rec.at - s >= disable_after_ms) {
                         disable(c, &endpoint_id, "failing continuously", rec.at)?;
                     }
@@ -520,7 +498,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn resend(&self, delivery_id: &str, now: i64) -> Result<Delivery> {
+    fn resend(&self, delivery_id: &str, now: i64) -> Ticket<Delivery> {
         let id = delivery_id.to_string();
         self.write(move |c| {
             let n = c.execute(
@@ -531,15 +509,14 @@ impl Store for SqliteStore {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            Ok(c.query_row(&format!("SELECT {DLV_COLS} FROM deliveries WHERE id = ?1"), [&id], delivery_row)?)
+            Ok(c.prepare_cached(&format!("SELECT {DLV_COLS} FROM deliveries WHERE id = ?1"))?.query_row([&id], delivery_row)?)
         })
     }
 
-    fn recover(&self, endpoint_id: &str, since: i64, now: i64) -> Result<i64> {
+    fn recover(&self, endpoint_id: &str, since: i64, now: i64) -> Ticket<i64> {
         let id = endpoint_id.to_string();
         self.write(move |c| {
-            let exists: Option<String> = c
-                .query_row("SELECT id FROM endpoints WHERE id = ?1", [&id], |r| r.get(0))
+            let exists: Option<String> = c.prepare_cached("SELECT id FROM endpoints WHERE id = ?1")?.query_row([&id], |r| r.get(0))
                 .optional()?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
@@ -555,16 +532,8 @@ impl Store for SqliteStore {
 
     fn queue_stats(&self, now: i64) -> Result<QueueStats> {
         self.read(|c| {
-            let (pending, oldest): (i64, Option<i64>) = c.query_row(
-                "SELECT COUNT(*), MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            let disabled: i64 = c.query_row(
-                "SELECT COUNT(*) FROM endpoints WHERE enabled = 0",
-                [],
-                |r| r.get(0),
-            )?;
+            let (pending, oldest): (i64, Option<i64>) = c.prepare_cached("SELECT COUNT(*), MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")?.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let disabled: i64 = c.prepare_cached("SELECT COUNT(*) FROM endpoints WHERE enabled = 0")?.query_row([], |r| r.get(0))?;
             Ok(QueueStats {
                 pending,
                 oldest_due_ms: oldest.filter(|t| *t <= now).map(|t| now - t),
