@@ -182,6 +182,13 @@ fn receiver() -> (Arc<Receiver>, SocketAddr, tokio::runtime::Runtime) {
                         if let Some(ra) = retry_after {
                             hm.insert("retry-after", ra.parse().unwrap());
                         }
+                        if (300..400).contains(&code) {
+                            // A redirect towards the cloud metadata service.
+                            hm.insert(
+                                "location",
+                                "http://169.254.169.254/latest/meta-data/".parse().unwrap(),
+                            );
+                        }
                         (StatusCode::from_u16(code).unwrap(), hm, "no")
                     }
                 }
@@ -363,6 +370,65 @@ fn retries_keep_the_id_and_honour_retry_after_and_410_disables() {
     });
     let (_, e) = s.call("GET", &format!("/api/v1/endpoints/{ep}"), None);
     assert!(e["disabled_reason"].as_str().unwrap().contains("410"));
+
+    // Messages published while it is disabled wait; enabling and recovering
+    // the failed ones delivers them.
+    let before = recv.got.lock().unwrap().len();
+    let (code, _) = s.call("POST", &format!("/api/v1/endpoints/{ep}/enable"), None);
+    assert_eq!(code, 200);
+    let (code, r) = s.call(
+        "POST",
+        &format!("/api/v1/endpoints/{ep}/recover"),
+        Some(json!({ "since": 0 })),
+    );
+    assert_eq!(code, 200);
+    assert_eq!(
+        r["recovered"], 1,
+        "the delivery failed by the 410 is recovered"
+    );
+    wait_for("the recovered delivery", 10, || {
+        recv.got.lock().unwrap().len() > before
+    });
+}
+
+#[test]
+fn redirects_are_not_followed_and_continuous_failure_disables() {
+    let s = start(
+        "redirect",
+        &[("HOOKSEAL_DELIVERY__DISABLE_AFTER_SECS", "1")],
+    );
+    let (recv, addr, _rt) = receiver();
+    recv.script
+        .lock()
+        .unwrap()
+        .extend([(302, None), (500, None), (500, None), (500, None)]);
+    let (ep, _) = create_endpoint(&s, addr, json!({}));
+    let (_, m) = s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "a", "payload": {} })),
+    );
+    let mid = m["id"].as_str().unwrap().to_string();
+    wait_for(
+        "the endpoint disabled after failing for over a second",
+        20,
+        || {
+            let (_, e) = s.call("GET", &format!("/api/v1/endpoints/{ep}"), None);
+            e["enabled"] == false
+        },
+    );
+    let (_, d) = s.call("GET", &format!("/api/v1/messages/{mid}/deliveries"), None);
+    assert_eq!(d["data"][0]["status"], "failed");
+    let dlv = d["data"][0]["id"].as_str().unwrap();
+    let (_, a) = s.call("GET", &format!("/api/v1/deliveries/{dlv}/attempts"), None);
+    assert_eq!(
+        a["data"][0]["status_code"], 302,
+        "a redirect is an answer, not followed"
+    );
+    // Only the receiver was ever contacted (the redirect target was not).
+    assert!(recv.got.lock().unwrap().len() >= 2);
+    let (_, e) = s.call("GET", &format!("/api/v1/endpoints/{ep}"), None);
+    assert_eq!(e["disabled_reason"], "failing continuously");
 }
 
 #[test]
