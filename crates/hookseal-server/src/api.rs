@@ -215,7 +215,25 @@ fn validate(s: &AppState, ep: &Endpoint) -> ApiResult<()> {
     s.guard
         .check_url(&ep.url)
         .map_err(|e| bad(format!("url: {e}")))?;
+    const RESERVED: &[&str] = &[
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authorization",
+        "proxy-connection",
+        "content-type",
+    ];
     for (n, v) in &ep.headers {
+        if RESERVED.iter().any(|r| n.eq_ignore_ascii_case(r)) {
+            return Err(bad(format!(
+                "headers: {n} is set by the server and cannot be configured"
+            )));
+        }
         http::HeaderName::from_bytes(n.as_bytes())
             .map_err(|_| bad(format!("headers: {n:?} is not a header name")))?;
         http::HeaderValue::from_str(v).map_err(|_| {

@@ -137,8 +137,42 @@ impl Config {
             (0.0..=1.0).contains(&d.retry_jitter),
             "delivery.retry_jitter must be within 0..=1"
         );
-        anyhow::ensure!(d.concurrency > 0, "delivery.concurrency must be positive");
-        anyhow::ensure!(d.lease_secs > 0, "delivery.lease_secs must be positive");
+        anyhow::ensure!(
+            (1..=4096).contains(&d.concurrency),
+            "delivery.concurrency must be within 1..=4096"
+        );
+        anyhow::ensure!(
+            (1..=86_400).contains(&d.lease_secs),
+            "delivery.lease_secs must be within 1..=86400"
+        );
+        anyhow::ensure!(
+            d.retry_schedule_secs.iter().all(|s| *s <= 30 * 86_400),
+            "delivery.retry_schedule_secs entries must be at most 30 days"
+        );
+        anyhow::ensure!(
+            (0..=86_400).contains(&d.max_retry_after_secs),
+            "delivery.max_retry_after_secs must be within 0..=86400"
+        );
+        anyhow::ensure!(
+            (1..=365 * 86_400).contains(&d.disable_after_secs),
+            "delivery.disable_after_secs must be within 1 s..=1 year"
+        );
+        anyhow::ensure!(
+            d.connect_timeout_ms >= 100 && d.timeout_ms >= 100,
+            "delivery timeouts must be at least 100 ms"
+        );
+        anyhow::ensure!(
+            (d.timeout_ms as i64) < d.lease_secs * 1000,
+            "delivery.timeout_ms must be shorter than delivery.lease_secs, or a slow attempt's delivery is claimed again while it runs"
+        );
+        anyhow::ensure!(
+            self.server.max_body_bytes >= 1024,
+            "server.max_body_bytes must be at least 1024"
+        );
+        anyhow::ensure!(
+            self.server.request_timeout_secs >= 1,
+            "server.request_timeout_secs must be at least 1"
+        );
         anyhow::ensure!(
             (0..=7 * 86400).contains(&self.secrets.rotation_grace_secs),
             "secrets.rotation_grace_secs must be between 0 and 7 days"

@@ -26,6 +26,14 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     let cfg = Arc::new(cfg);
     let dir = &cfg.server.data_dir;
     crypto::ensure_data_dir(dir)?;
+    let db = dir.join("hookseal.sqlite3");
+    if db.exists() && !dir.join("data.key").exists() {
+        anyhow::bail!(
+            "{} exists but its data.key is missing: the stored secrets cannot be opened \
+             (restore data.key, or start with an empty data directory)",
+            db.display()
+        );
+    }
     let key = Arc::new(crypto::DataKey::load_or_create(dir)?);
     let (token, printed) = crypto::AdminToken::load_or_create(dir)?;
     if let Some(t) = printed {
@@ -33,7 +41,7 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         println!("admin token (shown once, keep it): {t}");
     }
     let store: Arc<dyn store::Store> = Arc::new(store::sqlite::SqliteStore::open(
-        &dir.join("hookseal.sqlite3"),
+        &db,
         cfg.store.group_commit_max_batch,
     )?);
     let metrics = Arc::new(metrics::Metrics::default());
@@ -71,9 +79,13 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
             use axum::response::IntoResponse;
             match tokio::time::timeout(limit, next.run(req)).await {
                 Ok(r) => r,
-                Err(_) => {
-                    (axum::http::StatusCode::REQUEST_TIMEOUT, "request timed out").into_response()
-                }
+                // The outcome of a write that timed out is unknown to the client: it
+                // may still commit. Publishers that retry should reuse the message id.
+                Err(_) => (
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "timed out; the outcome is unknown",
+                )
+                    .into_response(),
             }
         },
     ));

@@ -92,7 +92,10 @@ pub fn attempt_headers(
     let mut secrets = live_secrets(key, &c.endpoint.id, &c.secrets, now_ms)?;
     anyhow::ensure!(!secrets.is_empty(), "endpoint has no live secret");
     if !signs_with_all(&c.endpoint.scheme) {
-        secrets.truncate(1);
+        // One signature per request: during a rotation's grace period the
+        // *oldest* live secret signs, so receivers keep working until they have
+        // switched; when the grace ends only the new one is live.
+        secrets.drain(..secrets.len() - 1);
     }
     let signer = scheme_spec(&c.endpoint.scheme).signer(&secrets)?;
     let signed = signer.sign(&Outgoing {
@@ -149,11 +152,13 @@ pub fn next_delay_ms(
     rand_unit: f64,
 ) -> Option<i64> {
     let base = *cfg.retry_schedule_secs.get(attempts_done as usize)?;
-    if let Some(ra) = retry_after {
-        return Some(ra.min(cfg.max_retry_after_secs) * 1000);
-    }
     let jitter = 1.0 + cfg.retry_jitter * (2.0 * rand_unit - 1.0);
-    Some(((base as f64) * 1000.0 * jitter) as i64)
+    let scheduled = ((base as f64) * 1000.0 * jitter) as i64;
+    // Retry-After can ask for more time (clamped), never for less than the schedule.
+    Some(match retry_after {
+        Some(ra) => scheduled.max(ra.clamp(0, cfg.max_retry_after_secs).saturating_mul(1000)),
+        None => scheduled,
+    })
 }
 
 /// A uniform number in [0, 1) for jitter: xorshift per thread, seeded once from
@@ -377,6 +382,7 @@ impl Engine {
             tracing::info!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, error = %e, "attempt failed");
         }
         let rec = AttemptRecord {
+            claimed_attempts: c.delivery.attempts,
             at: finished,
             status_code,
             latency_ms: latency,
@@ -412,6 +418,11 @@ mod tests {
         assert_eq!((lo, hi), (240_000, 360_000));
         assert_eq!(next_delay_ms(&c, 8, None, 0.5), None, "schedule exhausted");
         assert_eq!(next_delay_ms(&c, 1, Some(30), 0.5), Some(30_000));
+        assert_eq!(
+            next_delay_ms(&c, 1, Some(0), 0.5),
+            Some(5000),
+            "never shorter than the schedule"
+        );
         assert_eq!(
             next_delay_ms(&c, 1, Some(99_999), 0.5),
             Some(3_600_000),

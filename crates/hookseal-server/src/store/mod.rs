@@ -76,9 +76,20 @@ pub struct EndpointInput {
     pub event_types: Option<Vec<String>>,
     pub headers: Option<BTreeMap<String, String>>,
     pub scheme: Option<SigningScheme>,
+    #[serde(default, deserialize_with = "present")]
     pub rate_limit: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "present")]
     pub max_concurrency: Option<Option<u32>>,
     pub enabled: Option<bool>,
+}
+
+/// A field that is present — even as `null` (which clears it) — is `Some`.
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A sealed endpoint secret.
@@ -139,6 +150,9 @@ pub struct Claimed {
 /// What happened on an attempt, and what follows.
 #[derive(Debug, Clone)]
 pub struct AttemptRecord {
+    /// The delivery's attempt count when it was claimed: the record applies only
+    /// if nothing else (a re-claim after the lease ran out) recorded since.
+    pub claimed_attempts: i64,
     pub at: i64,
     pub status_code: Option<u16>,
     pub latency_ms: i64,

@@ -470,11 +470,18 @@ impl Store for SqliteStore {
                 Next::RetryAt(t) => ("pending", Some(*t)),
                 Next::Failed | Next::DisableEndpoint(_) => ("failed", None),
             };
-            c.prepare_cached(
+            let changed = c.prepare_cached(
                 "UPDATE deliveries SET status = ?2, attempts = attempts + 1, next_attempt_at = ?3, \
-                 lease_until = NULL, last_status_code = ?4, updated_at = ?5 WHERE id = ?1",
+                 lease_until = NULL, last_status_code = ?4, updated_at = ?5 \
+                 WHERE id = ?1 AND attempts = ?6 AND status = 'pending'",
             )?
-            .execute(params![id, status, next_at, rec.status_code, rec.at])?;
+            .execute(params![id, status, next_at, rec.status_code, rec.at, rec.claimed_attempts])?;
+            if changed == 0 {
+                // A stale worker (its lease ran out and the delivery was claimed
+                // again, or it was resent): keep the attempt as history only.
+                return Ok(());
+            }
+
             match &rec.next {
                 Next::Succeeded => {
                     c.prepare_cached(
@@ -502,14 +509,18 @@ impl Store for SqliteStore {
         let id = delivery_id.to_string();
         self.write(move |c| {
             let n = c.execute(
-                "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, lease_until = NULL, \
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, \
+                 lease_until = CASE WHEN lease_until > ?2 THEN lease_until END, \
                  updated_at = ?2 WHERE id = ?1",
                 params![id, now],
             )?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            Ok(c.prepare_cached(&format!("SELECT {DLV_COLS} FROM deliveries WHERE id = ?1"))?.query_row([&id], delivery_row)?)
+            Ok(
+                c.prepare_cached(&format!("SELECT {DLV_COLS} FROM deliveries WHERE id = ?1"))?
+                    .query_row([&id], delivery_row)?,
+            )
         })
     }
 
