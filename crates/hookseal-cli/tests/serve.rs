@@ -454,10 +454,16 @@ fn idempotent_publish_and_secret_rotation() {
     let (c2, m2) = s.call(
         "POST",
         "/api/v1/messages",
-        Some(json!({ "event_type": "a", "payload": {"other": 1}, "id": "msg_same" })),
+        Some(json!({ "event_type": "a", "payload": {}, "id": "msg_same" })),
     );
     assert_eq!((c1, c2), (202, 200));
     assert_eq!(m2["duplicate"], true);
+    let (c3, e) = s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "a", "payload": {"other": 1}, "id": "msg_same" })),
+    );
+    assert_eq!(c3, 409, "a different message under a used id: {e}");
     wait_for("one delivery", 10, || !recv.got.lock().unwrap().is_empty());
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(
@@ -717,7 +723,7 @@ fn publish_all(
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some(id) = ids.get(i) else { break };
-                let body = json!({ "event_type": "crash.test", "payload": { "i": i }, "id": id }).to_string();
+                let body = json!({ "event_type": "crash.test", "payload": { "for": id }, "id": id }).to_string();
                 let ok = (|| -> std::io::Result<bool> {
                     let mut s = TcpStream::connect(addr)?;
                     s.set_read_timeout(Some(Duration::from_secs(20)))?;
@@ -854,5 +860,50 @@ fn outage_then_recovery_delivers_everything() {
     assert!(
         statuses > 200,
         "the receiver saw failed attempts before the successes"
+    );
+}
+
+#[test]
+fn https_endpoints_speak_tls() {
+    // The receiver speaks plain HTTP; an https:// endpoint must open TLS to it
+    // (and fail), never fall back to plain text.
+    let s = start("tls", &[("HOOKSEAL_DELIVERY__ALLOW_HTTP", "false")]);
+    let (recv, addr, _rt) = receiver();
+    let (code, e) = s.call(
+        "POST",
+        "/api/v1/endpoints",
+        Some(json!({ "url": format!("http://{addr}/hook") })),
+    );
+    assert_eq!(code, 422, "http:// refused by default: {e}");
+    let (code, e) = s.call(
+        "POST",
+        "/api/v1/endpoints",
+        Some(json!({ "url": format!("https://{addr}/hook") })),
+    );
+    assert_eq!(code, 201, "{e}");
+    let (_, m) = s.call(
+        "POST",
+        "/api/v1/messages",
+        Some(json!({ "event_type": "a", "payload": {} })),
+    );
+    let mid = m["id"].as_str().unwrap().to_string();
+    wait_for("a failed TLS attempt", 10, || {
+        let (_, d) = s.call("GET", &format!("/api/v1/messages/{mid}/deliveries"), None);
+        d["data"][0]["attempts"].as_i64().unwrap_or(0) >= 1
+    });
+    let (_, d) = s.call("GET", &format!("/api/v1/messages/{mid}/deliveries"), None);
+    let dlv = d["data"][0]["id"].as_str().unwrap();
+    let (_, a) = s.call("GET", &format!("/api/v1/deliveries/{dlv}/attempts"), None);
+    eprintln!("tls attempt: {a}");
+    assert!(a["data"][0]["status_code"].is_null(), "{a}");
+    assert!(
+        a["data"][0]["error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
+        "{a}"
+    );
+    assert!(
+        recv.got.lock().unwrap().is_empty(),
+        "no plain-text request reached the receiver"
     );
 }

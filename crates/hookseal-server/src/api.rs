@@ -184,9 +184,12 @@ async fn require_token(
 }
 
 async fn readyz(State(s): State<AppState>) -> Response {
+    // Ready means both paths answer: a read, and a write through the writer thread.
     let store = s.store.clone();
-    match tokio::task::spawn_blocking(move || store.queue_stats(now_ms())).await {
-        Ok(Ok(_)) => "ready".into_response(),
+    let read = tokio::task::spawn_blocking(move || store.queue_stats(now_ms())).await;
+    let write = tokio::time::timeout(std::time::Duration::from_secs(5), s.store.ping()).await;
+    match (read, write) {
+        (Ok(Ok(_)), Ok(Ok(()))) => "ready".into_response(),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response(),
     }
 }

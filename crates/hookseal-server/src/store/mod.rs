@@ -261,6 +261,8 @@ impl<T> std::future::Future for Ticket<T> {
 /// The store. Reads are synchronous (call them from a blocking thread); writes
 /// return a [`Ticket`] that completes after the write's transaction commits.
 pub trait Store: Send + Sync + 'static {
+    /// A no-op write: completes when the writer is alive and committing.
+    fn ping(&self) -> Ticket<()>;
     fn create_endpoint(&self, ep: Endpoint, secret: SealedSecret) -> Ticket<Endpoint>;
     fn get_endpoint(&self, id: &str) -> Result<Endpoint>;
     fn list_endpoints(&self) -> Result<Vec<Endpoint>>;

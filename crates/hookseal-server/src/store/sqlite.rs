@@ -107,12 +107,22 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, max_batch: usize) 
             let tx = conn.transaction()?;
             for job in batch.drain(..) {
                 tx.prepare_cached("SAVEPOINT job")?.execute([])?;
-                let (ok, completion) = job(&tx);
+                // A panicking job must not take the writer (and every later write)
+                // down with it: it is rolled back, and its caller sees the error
+                // when its ticket's sender is dropped.
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&tx)));
+                let (ok, completion) = match run {
+                    Ok((ok, c)) => (ok, Some(c)),
+                    Err(_) => {
+                        tracing::error!("a store write panicked; rolled back");
+                        (false, None)
+                    }
+                };
                 if !ok {
                     tx.prepare_cached("ROLLBACK TO job")?.execute([])?;
                 }
                 tx.prepare_cached("RELEASE job")?.execute([])?;
-                done.push(completion);
+                done.extend(completion);
             }
             tx.commit()
         })();
@@ -228,6 +238,10 @@ fn put_endpoint(conn: &Connection, ep: &Endpoint, insert: bool) -> Result<()> {
 }
 
 impl Store for SqliteStore {
+    fn ping(&self) -> Ticket<()> {
+        self.write(|_| Ok(()))
+    }
+
     fn create_endpoint(&self, ep: Endpoint, secret: SealedSecret) -> Ticket<Endpoint> {
         self.write(move |c| {
             put_endpoint(c, &ep, true)?;
@@ -310,6 +324,14 @@ impl Store for SqliteStore {
             let existing = c.prepare_cached("SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1")?.query_row([&msg.id], message_row)
                 .optional()?;
             if let Some(m) = existing {
+                // Idempotent for the same message; a different message under a
+                // used id is a client bug, not something to drop silently.
+                if m.event_type != msg.event_type || m.payload != msg.payload {
+                    return Err(StoreError::Conflict(format!(
+                        "message id {} was already used for a different message",
+                        m.id
+                    )));
+                }
                 return Ok((m, false));
             }
             c.prepare_cached("INSERT INTO messages (id, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4)")?
