@@ -383,6 +383,7 @@ impl Engine {
         }
         let rec = AttemptRecord {
             claimed_attempts: c.delivery.attempts,
+            endpoint_id: c.endpoint.id.clone(),
             at: finished,
             status_code,
             latency_ms: latency,

@@ -153,6 +153,8 @@ pub struct AttemptRecord {
     /// The delivery's attempt count when it was claimed: the record applies only
     /// if nothing else (a re-claim after the lease ran out) recorded since.
     pub claimed_attempts: i64,
+    /// The delivery's endpoint.
+    pub endpoint_id: String,
     pub at: i64,
     pub status_code: Option<u16>,
     pub latency_ms: i64,

@@ -126,6 +126,10 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, max_batch: usize) 
             }
             tx.commit()
         })();
+        if result.is_err() {
+            // What the failed transaction read or wrote is gone: forget caches built on it.
+            invalidate_targets();
+        }
         let outcome = result.map_err(|e| e.to_string());
         for d in done {
             d(outcome.clone());
@@ -134,6 +138,36 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, max_batch: usize) 
         // callers see "writer has stopped"-style errors via the closed channel.
         batch.clear();
     }
+}
+
+thread_local! {
+    /// The enabled endpoints and their event filters, as the writer thread last
+    /// read them: every publish fans out over these. Only the writer thread runs
+    /// jobs, so only it fills this; every endpoint write, and any failed commit,
+    /// clears it.
+    static TARGETS: std::cell::RefCell<Option<std::rc::Rc<Vec<(String, Vec<String>)>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn invalidate_targets() {
+    TARGETS.with(|t| *t.borrow_mut() = None);
+}
+
+fn fan_out_targets(c: &Connection) -> Result<std::rc::Rc<Vec<(String, Vec<String>)>>> {
+    if let Some(t) = TARGETS.with(|t| t.borrow().clone()) {
+        return Ok(t);
+    }
+    let mut st = c.prepare_cached("SELECT id, event_types FROM endpoints WHERE enabled = 1")?;
+    let rows: Vec<(String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let targets = std::rc::Rc::new(
+        rows.into_iter()
+            .map(|(id, f)| (id, serde_json::from_str(&f).unwrap_or_default()))
+            .collect::<Vec<_>>(),
+    );
+    TARGETS.with(|t| *t.borrow_mut() = Some(targets.clone()));
+    Ok(targets)
 }
 
 const EP_COLS: &str = "id, url, description, event_types, headers, scheme, rate_limit, \
@@ -203,6 +237,7 @@ fn secrets_of(conn: &Connection, endpoint_id: &str) -> Result<Vec<SealedSecret>>
 }
 
 fn put_endpoint(conn: &Connection, ep: &Endpoint, insert: bool) -> Result<()> {
+    invalidate_targets();
     let sql = if insert {
         format!(
             "INSERT INTO endpoints ({EP_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
@@ -282,6 +317,7 @@ impl Store for SqliteStore {
     fn delete_endpoint(&self, id: &str) -> Ticket<()> {
         let id = id.to_string();
         self.write(move |c| {
+            invalidate_targets();
             if c.execute("DELETE FROM endpoints WHERE id = ?1", [&id])? == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -321,9 +357,15 @@ impl Store for SqliteStore {
 
     fn publish(&self, msg: NewMessage, now: i64) -> Ticket<(Message, bool)> {
         self.write(move |c| {
-            let existing = c.prepare_cached("SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1")?.query_row([&msg.id], message_row)
-                .optional()?;
-            if let Some(m) = existing {
+            let inserted = c
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO messages (id, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![msg.id, msg.event_type, msg.payload, now])?;
+            if inserted == 0 {
+                let m = c
+                    .prepare_cached("SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1")?
+                    .query_row([&msg.id], message_row)?;
                 // Idempotent for the same message; a different message under a
                 // used id is a client bug, not something to drop silently.
                 if m.event_type != msg.event_type || m.payload != msg.payload {
@@ -334,19 +376,13 @@ impl Store for SqliteStore {
                 }
                 return Ok((m, false));
             }
-            c.prepare_cached("INSERT INTO messages (id, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![msg.id, msg.event_type, msg.payload, now])?;
-            let mut st = c.prepare_cached("SELECT id, event_types FROM endpoints WHERE enabled = 1")?;
-            let targets: Vec<(String, String)> = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+            let targets = fan_out_targets(c)?;
             let mut ins = c.prepare_cached(
                 "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)",
             )?;
-            for (ep, filters) in targets {
-                let filters: Vec<String> = serde_json::from_str(&filters).unwrap_or_default();
-                if filter_matches(&filters, &msg.event_type) {
+            for (ep, filters) in targets.iter() {
+                if filter_matches(filters, &msg.event_type) {
                     ins.execute(params![new_id("dlv_"), msg.id, ep, now])?;
                 }
             }
@@ -481,7 +517,7 @@ impl Store for SqliteStore {
     ) -> Ticket<()> {
         let id = delivery_id.to_string();
         self.write(move |c| {
-            let endpoint_id: String = c.prepare_cached("SELECT endpoint_id FROM deliveries WHERE id = ?1")?.query_row([&id], |r| r.get(0))?;
+            let endpoint_id = rec.endpoint_id.clone();
             c.prepare_cached(
                 "INSERT INTO attempts (delivery_id, at, status_code, latency_ms, response_body, error) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -577,6 +613,7 @@ impl Store for SqliteStore {
 }
 
 fn disable(c: &Connection, endpoint_id: &str, reason: &str, at: i64) -> Result<()> {
+    invalidate_targets();
     c.execute(
         "UPDATE endpoints SET enabled = 0, disabled_reason = ?2, updated_at = ?3 WHERE id = ?1",
         params![endpoint_id, reason, at],
