@@ -140,12 +140,15 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, max_batch: usize) 
     }
 }
 
+/// Enabled endpoints with their event filters.
+type Targets = std::rc::Rc<Vec<(String, Vec<String>)>>;
+
 thread_local! {
     /// The enabled endpoints and their event filters, as the writer thread last
     /// read them: every publish fans out over these. Only the writer thread runs
     /// jobs, so only it fills this; every endpoint write, and any failed commit,
     /// clears it.
-    static TARGETS: std::cell::RefCell<Option<std::rc::Rc<Vec<(String, Vec<String>)>>>> =
+    static TARGETS: std::cell::RefCell<Option<Targets>> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -153,7 +156,7 @@ fn invalidate_targets() {
     TARGETS.with(|t| *t.borrow_mut() = None);
 }
 
-fn fan_out_targets(c: &Connection) -> Result<std::rc::Rc<Vec<(String, Vec<String>)>>> {
+fn fan_out_targets(c: &Connection) -> Result<Targets> {
     if let Some(t) = TARGETS.with(|t| t.borrow().clone()) {
         return Ok(t);
     }
