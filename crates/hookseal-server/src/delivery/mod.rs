@@ -190,35 +190,33 @@ struct Gates {
 
 struct Gate {
     sem: Option<Arc<Semaphore>>,
+    concurrency: Option<u32>,
     rate: Option<u32>,
     next_slot: Mutex<i64>,
+}
+
+impl Gate {
+    fn for_endpoint(ep: &crate::store::Endpoint) -> Gate {
+        Gate {
+            sem: ep
+                .max_concurrency
+                .map(|n| Arc::new(Semaphore::new(n.max(1) as usize))),
+            concurrency: ep.max_concurrency,
+            rate: ep.rate_limit,
+            next_slot: Mutex::new(0),
+        }
+    }
 }
 
 impl Gates {
     fn get(&self, c: &Claimed) -> Arc<Gate> {
         let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        let g = m.entry(c.endpoint.id.clone()).or_insert_with(|| {
-            Arc::new(Gate {
-                sem: c
-                    .endpoint
-                    .max_concurrency
-                    .map(|n| Arc::new(Semaphore::new(n.max(1) as usize))),
-                rate: c.endpoint.rate_limit,
-                next_slot: Mutex::new(0),
-            })
-        });
+        let g = m
+            .entry(c.endpoint.id.clone())
+            .or_insert_with(|| Arc::new(Gate::for_endpoint(&c.endpoint)));
         // Limits changed through the API take effect with a fresh gate.
-        if g.rate != c.endpoint.rate_limit
-            || g.sem.as_ref().map(|_| ()).is_some() != c.endpoint.max_concurrency.is_some()
-        {
-            *g = Arc::new(Gate {
-                sem: c
-                    .endpoint
-                    .max_concurrency
-                    .map(|n| Arc::new(Semaphore::new(n.max(1) as usize))),
-                rate: c.endpoint.rate_limit,
-                next_slot: Mutex::new(0),
-            });
+        if g.rate != c.endpoint.rate_limit || g.concurrency != c.endpoint.max_concurrency {
+            *g = Arc::new(Gate::for_endpoint(&c.endpoint));
         }
         g.clone()
     }
