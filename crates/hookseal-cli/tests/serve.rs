@@ -907,3 +907,78 @@ fn https_endpoints_speak_tls() {
         "no plain-text request reached the receiver"
     );
 }
+
+#[test]
+fn per_endpoint_concurrency_limit_is_respected() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let s = start("concurrency", &[]);
+    // A slow receiver that records how many requests it holds at once.
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicUsize::new(0));
+    let (f, p, d) = (in_flight.clone(), peak.clone(), done.clone());
+    let app = axum::Router::new().route(
+        "/slow",
+        axum::routing::post(move || {
+            let (f, p, d) = (f.clone(), p.clone(), d.clone());
+            async move {
+                let now = f.fetch_add(1, Ordering::SeqCst) + 1;
+                p.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                f.fetch_sub(1, Ordering::SeqCst);
+                d.fetch_add(1, Ordering::SeqCst);
+                "ok"
+            }
+        }),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (code, e) = s.call(
+        "POST",
+        "/api/v1/endpoints",
+        Some(json!({ "url": format!("http://{addr}/slow"), "max_concurrency": 2 })),
+    );
+    assert_eq!(code, 201, "{e}");
+    let ids: Vec<String> = (0..20).map(|i| format!("msg_conc_{i}")).collect();
+    assert_eq!(publish_all(&s.addr, &s.token, &ids, None).len(), 20);
+    wait_for("20 slow deliveries", 30, || {
+        done.load(Ordering::SeqCst) >= 20
+    });
+    let peak = peak.load(Ordering::SeqCst);
+    assert!(
+        peak <= 2,
+        "at most 2 deliveries in flight to the endpoint, saw {peak}"
+    );
+    assert_eq!(peak, 2, "and the limit is used");
+    // Clearing the limit with null works.
+    let id = e["id"].as_str().unwrap();
+    let (code, e) = s.call(
+        "PATCH",
+        &format!("/api/v1/endpoints/{id}"),
+        Some(json!({ "max_concurrency": null })),
+    );
+    assert_eq!(code, 200, "{e}");
+    assert!(e["max_concurrency"].is_null());
+    // The scheme is fixed once secrets exist; bad input is a 422 that says why.
+    let (code, e) = s.call(
+        "PATCH",
+        &format!("/api/v1/endpoints/{id}"),
+        Some(json!({ "scheme": { "type": "jwt" } })),
+    );
+    assert_eq!(code, 422);
+    assert!(e["error"].as_str().unwrap().contains("scheme"), "{e}");
+    let (code, _) = s.call(
+        "PATCH",
+        &format!("/api/v1/endpoints/{id}"),
+        Some(json!({ "url": "http://10.0.0.1/" })),
+    );
+    assert_eq!(code, 422);
+}

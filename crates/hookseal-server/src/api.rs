@@ -75,6 +75,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::Status(StatusCode::NOT_FOUND, "not found".into()),
             StoreError::Conflict(m) => ApiError::Status(StatusCode::CONFLICT, m),
+            StoreError::Invalid(m) => ApiError::Status(StatusCode::UNPROCESSABLE_ENTITY, m),
             StoreError::Other(e) => ApiError::Internal(e),
         }
     }
@@ -214,8 +215,8 @@ fn generate_secret(scheme: &SigningScheme) -> String {
     }
 }
 
-fn validate(s: &AppState, ep: &Endpoint) -> ApiResult<()> {
-    s.guard
+fn validate(guard: &Guard, ep: &Endpoint) -> ApiResult<()> {
+    guard
         .check_url(&ep.url)
         .map_err(|e| bad(format!("url: {e}")))?;
     const RESERVED: &[&str] = &[
@@ -328,7 +329,7 @@ async fn create_endpoint(
         updated_at: now,
     };
     apply(&mut ep, input);
-    validate(&s, &ep)?;
+    validate(&s.guard, &ep)?;
     let secret = generate_secret(&ep.scheme);
     let sealed = SealedSecret {
         sealed: s.key.seal(&ep.id, secret.as_bytes()),
@@ -376,17 +377,23 @@ async fn change_endpoint(
     id: String,
     input: EndpointInput,
 ) -> ApiResult<Json<Endpoint>> {
-    let store = s.store.clone();
-    let mut ep = blocking(move || store.get_endpoint(&id)).await?;
-    let scheme_before = ep.scheme.clone();
-    apply(&mut ep, input);
-    if ep.scheme != scheme_before {
-        return Err(bad("the signing scheme cannot change (its secrets have another form); create a new endpoint"));
-    }
-    validate(s, &ep)?;
-    ep.updated_at = now_ms();
-    let store = s.store.clone();
-    let ep = store.update_endpoint(ep).await?;
+    let guard = s.guard.clone();
+    let change: crate::store::EndpointChange = Box::new(move |ep: &mut Endpoint| {
+        let scheme_before = ep.scheme.clone();
+        apply(ep, input);
+        if ep.scheme != scheme_before {
+            return Err(StoreError::Invalid(
+                "the signing scheme cannot change (its secrets have another form); create a new endpoint".into(),
+            ));
+        }
+        validate(&guard, ep).map_err(|e| match e {
+            ApiError::Status(_, m) => StoreError::Invalid(m),
+            ApiError::Internal(e) => StoreError::Other(e),
+        })?;
+        ep.updated_at = now_ms();
+        Ok(())
+    });
+    let ep = s.store.modify_endpoint(&id, change).await?;
     s.wake.notify_one();
     Ok(Json(ep))
 }

@@ -92,6 +92,9 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A change applied to an endpoint inside the write transaction.
+pub type EndpointChange = Box<dyn FnOnce(&mut Endpoint) -> Result<()> + Send>;
+
 /// A sealed endpoint secret.
 #[derive(Debug, Clone)]
 pub struct SealedSecret {
@@ -199,6 +202,9 @@ pub enum StoreError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// The change is not valid (the message says why).
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -269,6 +275,9 @@ pub trait Store: Send + Sync + 'static {
     fn get_endpoint(&self, id: &str) -> Result<Endpoint>;
     fn list_endpoints(&self) -> Result<Vec<Endpoint>>;
     fn update_endpoint(&self, ep: Endpoint) -> Ticket<Endpoint>;
+    /// Reads, changes and writes an endpoint inside one write transaction, so a
+    /// change made meanwhile (an automatic disable) is not overwritten.
+    fn modify_endpoint(&self, id: &str, change: EndpointChange) -> Ticket<Endpoint>;
     fn delete_endpoint(&self, id: &str) -> Ticket<()>;
     fn secrets(&self, endpoint_id: &str) -> Result<Vec<SealedSecret>>;
     /// Adds `secret` as the newest and sets `expires_at` on every secret without one.

@@ -317,6 +317,18 @@ impl Store for SqliteStore {
         })
     }
 
+    fn modify_endpoint(&self, id: &str, change: EndpointChange) -> Ticket<Endpoint> {
+        let id = id.to_string();
+        self.write(move |c| {
+            let mut ep = c
+                .prepare_cached(&format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"))?
+                .query_row([&id], endpoint_row)?;
+            change(&mut ep)?;
+            put_endpoint(c, &ep, false)?;
+            Ok(ep)
+        })
+    }
+
     fn delete_endpoint(&self, id: &str) -> Ticket<()> {
         let id = id.to_string();
         self.write(move |c| {
