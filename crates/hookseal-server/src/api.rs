@@ -410,30 +410,22 @@ async fn disable_endpoint(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Endpoint>> {
-    change_endpoint(
-        &s,
-        id,
-        EndpointInput {
-            enabled: Some(false),
-            ..Default::default()
-        },
-    )
-    .await
+    set_enabled(&s, id, false).await
 }
 
 async fn enable_endpoint(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Endpoint>> {
-    change_endpoint(
-        &s,
-        id,
-        EndpointInput {
-            enabled: Some(true),
-            ..Default::default()
-        },
-    )
-    .await
+    set_enabled(&s, id, true).await
+}
+
+async fn set_enabled(s: &AppState, id: String, enabled: bool) -> ApiResult<Json<Endpoint>> {
+    let input = EndpointInput {
+        enabled: Some(enabled),
+        ..Default::default()
+    };
+    change_endpoint(s, id, input).await
 }
 
 async fn delete_endpoint(

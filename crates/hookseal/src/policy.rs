@@ -62,10 +62,11 @@ impl Verified<'_> {
 /// When the allowlist applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IpMode {
-    /// Check the remote address when it is known; pass when it is not (the CLI
-    /// default: `--remote-ip` turns the check on).
+    /// Check the remote address when it is known; pass when it is not (the CLI's
+    /// mode: `--remote-ip` turns the check on).
     WhenKnown,
-    /// Refuse a request whose remote address is unknown (servers, which always know it).
+    /// Refuse a request whose remote address is unknown. The default: a server
+    /// that forgot to pass the peer address must not skip the allowlist.
     Required,
 }
 
