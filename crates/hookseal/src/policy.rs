@@ -49,6 +49,8 @@ pub struct Verified<'a> {
     pub timestamp: Option<i64>,
     /// The key recorded with the replay guard, if one was.
     replay_key: Option<String>,
+    /// The dedup key and until when (Unix seconds) it must be remembered.
+    dedup: Option<(String, i64)>,
 }
 
 impl Verified<'_> {
@@ -56,6 +58,15 @@ impl Verified<'_> {
     /// fingerprint), if replay protection recorded one.
     pub fn replay_key(&self) -> Option<&str> {
         self.replay_key.as_deref()
+    }
+
+    /// The replay key (the signed id, or `sig:` and the canonical signature
+    /// fingerprint) and the Unix second until which it must be remembered —
+    /// whether or not this policy has a replay guard. A server that keeps its
+    /// dedup records in its own store (in the same transaction as the event)
+    /// uses this instead of a [`ReplayGuard`].
+    pub fn dedup(&self) -> Option<(&str, i64)> {
+        self.dedup.as_ref().map(|(k, e)| (k.as_str(), *e))
     }
 }
 
@@ -209,36 +220,38 @@ impl Policy {
         }
         // 5. Replay: the signed id, else the canonical fingerprint; a scheme
         // with neither (a static token) binds nothing to dedup on.
-        let mut replay_key = None;
-        if let Some(guard) = &self.replay {
-            let key = match (&ev.id, &ev.fingerprint) {
-                (Some(id), _) => Some(id.to_string()),
-                (None, Some(f)) => Some(format!("sig:{}", crate::codec::hex_encode(f))),
-                (None, None) => None,
-            };
-            if let Some(key) = key {
-                let expires_at = match (ev.expires_at, ev.timestamp) {
-                    (Some(e), _) => e,
-                    // Past ts + tolerance the window refuses it anyway.
-                    (None, Some(ts)) if self.check_timestamp => {
-                        ts.saturating_add(self.tolerance).saturating_add(1)
-                    }
-                    _ => now.saturating_add(self.replay_ttl),
-                };
-                if !guard.check_and_record(&self.source, &key, expires_at, now) {
-                    return Err(Rejection::new(
-                        Reason::Replayed,
-                        format!("message {key} was already accepted"),
-                    ));
+        let key = match (&ev.id, &ev.fingerprint) {
+            (Some(id), _) => Some(id.to_string()),
+            (None, Some(f)) => Some(format!("sig:{}", crate::codec::hex_encode(f))),
+            (None, None) => None,
+        };
+        let dedup = key.map(|key| {
+            let expires_at = match (ev.expires_at, ev.timestamp) {
+                (Some(e), _) => e,
+                // Past ts + tolerance the window refuses it anyway.
+                (None, Some(ts)) if self.check_timestamp => {
+                    ts.saturating_add(self.tolerance).saturating_add(1)
                 }
-                replay_key = Some(key);
+                _ => now.saturating_add(self.replay_ttl),
+            };
+            (key, expires_at)
+        });
+        let mut replay_key = None;
+        if let (Some(guard), Some((key, expires_at))) = (&self.replay, &dedup) {
+            if !guard.check_and_record(&self.source, key, *expires_at, now) {
+                return Err(Rejection::new(
+                    Reason::Replayed,
+                    format!("message {key} was already accepted"),
+                ));
             }
+            replay_key = Some(key.clone());
         }
         Ok(Verified {
             body: req.body,
             id: ev.id,
             timestamp: ev.timestamp,
             replay_key,
+            dedup,
         })
     }
 }

@@ -24,6 +24,7 @@
 pub mod asym;
 pub mod hmac;
 pub mod jwt;
+pub mod options;
 pub mod standard;
 pub mod token;
 pub mod twilio;
