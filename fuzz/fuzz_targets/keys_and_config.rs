@@ -1,5 +1,6 @@
 //! Configuration parsers: secrets, public and private keys (PEM, DER, raw),
-//! CIDRs, content templates, timestamps.
+//! CIDRs, content templates, timestamps, scheme options (a gateway source's
+//! config), and the forwarding headers a trusted proxy passes on.
 #![no_main]
 
 use hookseal::scheme::asym::{parse_public_key, AsymAlgorithm};
@@ -26,4 +27,18 @@ fuzz_target!(|data: &[u8]| {
         let _ = spec.verifier(&[s]);
     }
     let _ = hookseal::SchemeSpec::Jwt(hookseal::scheme::jwt::JwtSpec::bearer()).verifier(&[s]);
+    if let Ok(o) = serde_json::from_str::<hookseal::scheme::options::SchemeOptions>(s) {
+        let _ = o.resolve(hookseal::scheme::options::Names::Keys);
+    }
+    let trusted = hookseal::IpAllowlist::parse(&["10.0.0.0/8", "::1/128"]).unwrap();
+    for name in ["x-forwarded-for", "forwarded"] {
+        if let Ok(v) = http::HeaderValue::from_str(s) {
+            let mut h = http::HeaderMap::new();
+            h.insert(name, v);
+            let peer = std::net::IpAddr::from([10, 0, 0, 1]);
+            let ip = hookseal::ip::client_ip(peer, &h, &trusted);
+            // The answer is the peer or an untrusted address the header names.
+            assert!(ip == peer || !trusted.allows(ip));
+        }
+    }
 });

@@ -50,6 +50,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/deliveries/{id}"),
     ("get", "/api/v1/deliveries/{id}/attempts"),
     ("post", "/api/v1/deliveries/{id}/resend"),
+    ("post", "/api/v1/sources"),
+    ("get", "/api/v1/sources"),
+    ("get", "/api/v1/sources/{name}"),
+    ("delete", "/api/v1/sources/{name}"),
+    ("post", "/api/v1/sources/{name}/secrets/rotate"),
+    ("get", "/api/v1/sources/{name}/rejections"),
+    ("post", "/in/{source}"),
 ];
 
 /// Shared state.
@@ -62,6 +69,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub wake: Arc<Notify>,
     pub guard: Arc<Guard>,
+    /// The guard for endpoints that forward an inbound source.
+    pub forward_guard: Arc<Guard>,
+    pub ingress: Arc<crate::ingress::Ingress>,
 }
 
 /// An API error.
@@ -141,6 +151,10 @@ pub fn router(state: AppState) -> Router {
         .route("/deliveries/{id}", get(get_delivery))
         .route("/deliveries/{id}/attempts", get(attempts))
         .route("/deliveries/{id}/resend", post(resend))
+        .route("/sources", post(create_source).get(list_sources))
+        .route("/sources/{name}", get(get_source).delete(delete_source))
+        .route("/sources/{name}/secrets/rotate", post(rotate_source_secret))
+        .route("/sources/{name}/rejections", get(source_rejections))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             require_token,
@@ -205,8 +219,8 @@ async fn metrics(State(s): State<AppState>) -> ApiResult<Response> {
         .into_response())
 }
 
-/// A fresh secret in the scheme's form: (secret, public key for Ed25519).
-fn generate_secret(scheme: &SigningScheme) -> String {
+/// A fresh secret in the scheme's form.
+pub fn generate_secret(scheme: &SigningScheme) -> String {
     use hookseal::keys::{generate, KeyKind};
     match scheme {
         SigningScheme::StandardWebhooks => generate(KeyKind::Whsec).secret,
@@ -215,7 +229,13 @@ fn generate_secret(scheme: &SigningScheme) -> String {
     }
 }
 
-fn validate(guard: &Guard, ep: &Endpoint) -> ApiResult<()> {
+fn validate(s: &AppState, ep: &Endpoint) -> ApiResult<()> {
+    // Endpoints that forward a source reach the operator's own services.
+    let guard = if ep.source.is_some() {
+        &s.forward_guard
+    } else {
+        &s.guard
+    };
     guard
         .check_url(&ep.url)
         .map_err(|e| bad(format!("url: {e}")))?;
@@ -312,6 +332,13 @@ async fn create_endpoint(
     if input.url.is_none() {
         return Err(bad("url is required"));
     }
+    if let Some(src) = &input.source {
+        let store = s.store.clone();
+        let name = src.clone();
+        blocking(move || store.get_source(&name))
+            .await
+            .map_err(|_| bad(format!("source: no source named {src}")))?;
+    }
     let now = now_ms();
     let mut ep = Endpoint {
         id: new_id("ep_"),
@@ -323,13 +350,14 @@ async fn create_endpoint(
         rate_limit: None,
         max_concurrency: None,
         enabled: true,
+        source: input.source.clone(),
         disabled_reason: None,
         failing_since: None,
         created_at: now,
         updated_at: now,
     };
     apply(&mut ep, input);
-    validate(&s.guard, &ep)?;
+    validate(&s, &ep)?;
     let secret = generate_secret(&ep.scheme);
     let sealed = SealedSecret {
         sealed: s.key.seal(&ep.id, secret.as_bytes()),
@@ -377,7 +405,12 @@ async fn change_endpoint(
     id: String,
     input: EndpointInput,
 ) -> ApiResult<Json<Endpoint>> {
-    let guard = s.guard.clone();
+    if input.source.is_some() {
+        return Err(bad(
+            "source is set when an endpoint is created and cannot change",
+        ));
+    }
+    let st = s.clone();
     let change: crate::store::EndpointChange = Box::new(move |ep: &mut Endpoint| {
         let scheme_before = ep.scheme.clone();
         apply(ep, input);
@@ -386,7 +419,7 @@ async fn change_endpoint(
                 "the signing scheme cannot change (its secrets have another form); create a new endpoint".into(),
             ));
         }
-        validate(&guard, ep).map_err(|e| match e {
+        validate(&st, ep).map_err(|e| match e {
             ApiError::Status(_, m) => StoreError::Invalid(m),
             ApiError::Internal(e) => StoreError::Other(e),
         })?;
@@ -660,4 +693,123 @@ async fn resend(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<
     let d = store.resend(&id, now_ms()).await?;
     s.wake.notify_one();
     Ok(Json(serde_json::to_value(d).map_err(anyhow::Error::from)?))
+}
+
+// --- sources (the inbound gateway) ---
+
+async fn create_source(
+    State(s): State<AppState>,
+    Json(def): Json<crate::ingress::SourceConfig>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    if !def.forward.is_empty() || !def.secret_env.is_empty() || !def.secret_files.is_empty() {
+        return Err(bad(
+            "forward, secret_env and secret_files belong to the config file; through the API, \
+             give secrets inline and attach endpoints with \"source\" when creating them",
+        ));
+    }
+    def.policy(&def.secrets).map_err(|e| bad(e.to_string()))?;
+    let now = now_ms();
+    let row = def.to_row(&def.secrets, &s.key, false, now)?;
+    s.store.create_source(row).await?;
+    reload_source(&s, &def.name).await?;
+    let (code, Json(v)) = (StatusCode::CREATED, get_source_json(&s, def.name).await?);
+    Ok((code, Json(v)))
+}
+
+async fn reload_source(s: &AppState, name: &str) -> ApiResult<()> {
+    let ing = s.ingress.clone();
+    let name = name.to_string();
+    tokio::task::spawn_blocking(move || ing.reload(&name))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("task failed: {e}")))??;
+    Ok(())
+}
+
+async fn get_source_json(s: &AppState, name: String) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let (row, events) =
+        blocking(move || Ok((store.get_source(&name)?, store.count_events(&name)?))).await?;
+    let mut v = crate::ingress::source::view(&row, &s.key, now_ms())?;
+    v["events"] = json!(events);
+    Ok(Json(v))
+}
+
+async fn get_source(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult<Json<Value>> {
+    get_source_json(&s, name).await
+}
+
+async fn list_sources(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let rows = blocking(move || store.list_sources()).await?;
+    let now = now_ms();
+    let views = rows
+        .iter()
+        .map(|r| crate::ingress::source::view(r, &s.key, now))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Json(json!({ "data": views })))
+}
+
+async fn delete_source(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    s.store.delete_source(&name).await?;
+    reload_source(&s, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceRotateInput {
+    /// The provider's new secret.
+    secret: String,
+    /// Seconds the previous secrets keep verifying (default: secrets.rotation_grace_secs).
+    grace_secs: Option<i64>,
+}
+
+async fn rotate_source_secret(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    Json(input): Json<SourceRotateInput>,
+) -> ApiResult<Json<Value>> {
+    let grace = input
+        .grace_secs
+        .unwrap_or(s.cfg.secrets.rotation_grace_secs);
+    if !(0..=7 * 86400).contains(&grace) {
+        return Err(bad("grace_secs must be between 0 and 604800 (7 days)"));
+    }
+    // The new secret must fit the source's scheme before it replaces anything.
+    let now = now_ms();
+    let check = {
+        let ing = s.ingress.clone();
+        let n = name.clone();
+        let sec = input.secret.clone();
+        blocking(move || {
+            let row = ing.store.get_source(&n)?;
+            Ok(crate::ingress::source::check_secret(&row, &ing.key, &sec))
+        })
+        .await?
+    };
+    check.map_err(|e| bad(e.to_string()))?;
+    let sealed = crate::ingress::source::seal_secret(&s.key, &name, &input.secret, now);
+    s.store
+        .rotate_source_secret(&name, sealed, now + grace * 1000)
+        .await?;
+    reload_source(&s, &name).await?;
+    Ok(Json(json!({ "previous_expires_at": now + grace * 1000 })))
+}
+
+async fn source_rejections(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<Limit>,
+) -> ApiResult<Json<Value>> {
+    let store = s.store.clone();
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let r = blocking(move || {
+        store.get_source(&name)?;
+        store.rejections(&name, limit)
+    })
+    .await?;
+    Ok(Json(json!({ "data": r })))
 }

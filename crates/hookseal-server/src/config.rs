@@ -15,8 +15,12 @@ pub struct Config {
     pub server: ServerConfig,
     pub store: StoreConfig,
     pub delivery: DeliveryConfig,
+    pub ingress: IngressConfig,
     pub secrets: SecretsConfig,
     pub log: LogConfig,
+    /// Sources declared in the file (`[[sources]]`).
+    #[serde(default)]
+    pub sources: Vec<crate::ingress::SourceConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -26,6 +30,23 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
+    pub tls_cert_file: String,
+    pub tls_key_file: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngressConfig {
+    pub listen: String,
+    pub max_concurrency: usize,
+    pub body_timeout_secs: u64,
+    pub trusted_proxies: Vec<String>,
+    pub forward_allow_cidrs: Vec<String>,
+    pub forward_allow_http: bool,
+    pub audit_per_sec: u32,
+    pub audit_max_rows: i64,
+    pub audit_retention_days: i64,
+    pub sweep_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,6 +70,7 @@ pub struct DeliveryConfig {
     pub response_body_bytes: usize,
     pub allow_http: bool,
     pub allow_cidrs: Vec<String>,
+    pub extra_root_pem: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -177,6 +199,35 @@ impl Config {
             (0..=7 * 86400).contains(&self.secrets.rotation_grace_secs),
             "secrets.rotation_grace_secs must be between 0 and 7 days"
         );
+        let i = &self.ingress;
+        anyhow::ensure!(
+            (1..=65_536).contains(&i.max_concurrency),
+            "ingress.max_concurrency must be within 1..=65536"
+        );
+        anyhow::ensure!(
+            i.body_timeout_secs >= 1 && i.sweep_secs >= 1,
+            "ingress.body_timeout_secs and ingress.sweep_secs must be at least 1"
+        );
+        anyhow::ensure!(
+            i.audit_max_rows >= 0 && i.audit_retention_days >= 1,
+            "ingress.audit_max_rows must not be negative; audit_retention_days at least 1"
+        );
+        anyhow::ensure!(
+            self.server.tls_cert_file.is_empty() == self.server.tls_key_file.is_empty(),
+            "server.tls_cert_file and server.tls_key_file go together"
+        );
+        for c in i.trusted_proxies.iter().chain(&i.forward_allow_cidrs) {
+            c.parse::<hookseal::Cidr>()
+                .map_err(|e| anyhow::anyhow!("ingress: {e}"))?;
+        }
+        let mut names = std::collections::HashSet::new();
+        for src in &self.sources {
+            anyhow::ensure!(
+                names.insert(src.name.as_str()),
+                "sources: {} is declared twice",
+                src.name
+            );
+        }
         for c in &d.allow_cidrs {
             c.parse::<hookseal::Cidr>()
                 .map_err(|e| anyhow::anyhow!("delivery.allow_cidrs: {e}"))?;

@@ -1,19 +1,24 @@
 //! # hookseal-server
 //!
-//! `hookseal serve`: a webhook sender you run with one command. With no
-//! configuration it listens on 127.0.0.1, keeps everything in one SQLite file,
-//! and delivers signed webhooks from a durable queue with retries.
+//! `hookseal serve`: a webhook sender and receiving gateway you run with one
+//! command. With no configuration it listens on 127.0.0.1, keeps everything in
+//! one SQLite file, and delivers signed webhooks from a durable queue with
+//! retries; sources (config or API) add `/in/{source}`, where providers'
+//! webhooks are verified, stored and forwarded re-signed.
 //!
 //! Layout: [`config`] (the commented `config.default.toml` plus file and
 //! environment layers), [`crypto`] (data key, admin token), [`store`] (the
 //! `Store` trait and its SQLite implementation, where the queue lives),
-//! [`delivery`] (the engine, the outbound client and its SSRF guard), [`api`]
-//! (admin API, health, metrics), [`metrics`].
+//! [`delivery`] (the engine, the outbound client and its SSRF guard),
+//! [`ingress`] (the inbound gateway), [`api`] (admin API, health, metrics),
+//! [`listen`] (HTTP/HTTPS listeners), [`metrics`].
 
 pub mod api;
 pub mod config;
 pub mod crypto;
 pub mod delivery;
+pub mod ingress;
+pub mod listen;
 pub mod metrics;
 pub mod store;
 
@@ -46,13 +51,35 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     )?);
     let metrics = Arc::new(metrics::Metrics::default());
     let wake = Arc::new(Notify::new());
+    let forward_guard = || {
+        delivery::ssrf::Guard::new(
+            &cfg.ingress.forward_allow_cidrs,
+            cfg.ingress.forward_allow_http,
+        )
+    };
     let engine = Arc::new(delivery::Engine::new(
         store.clone(),
         key.clone(),
         cfg.delivery.clone(),
+        forward_guard()?,
         metrics.clone(),
         wake.clone(),
     )?);
+    let ingress = Arc::new(ingress::Ingress::new(
+        &cfg.ingress,
+        store.clone(),
+        key.clone(),
+        metrics.clone(),
+        wake.clone(),
+    )?);
+    sync_config_sources(&cfg, &*store, &key, &forward_guard()?).await?;
+    {
+        let ing = ingress.clone();
+        tokio::task::spawn_blocking(move || {
+            ing.sources.reload_all(&*ing.store, &ing.key, &ing.metrics)
+        })
+        .await??;
+    }
     let state = api::AppState {
         store,
         key,
@@ -64,35 +91,129 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
             &cfg.delivery.allow_cidrs,
             cfg.delivery.allow_http,
         )?),
+        forward_guard: Arc::new(forward_guard()?),
+        ingress: ingress.clone(),
     };
+    let tls = if cfg.server.tls_cert_file.is_empty() {
+        None
+    } else {
+        Some(listen::tls_acceptor(
+            &cfg.server.tls_cert_file,
+            &cfg.server.tls_key_file,
+        )?)
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = tokio::net::TcpListener::bind(&cfg.server.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.server.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data_dir = %dir.display(), "hookseal serving");
-    println!("hookseal listening on http://{addr}");
+    println!("hookseal listening on {scheme}://{addr}");
     tokio::spawn(engine.run());
+    tokio::spawn(ingress.clone().run_audit_writer());
+    tokio::spawn(sweeper(ingress.clone(), cfg.clone()));
     // Every request, body included, is bounded in time.
     let limit = std::time::Duration::from_secs(cfg.server.request_timeout_secs);
-    let app = api::router(state).layer(axum::middleware::from_fn(
-        move |req, next: axum::middleware::Next| async move {
-            use axum::response::IntoResponse;
-            match tokio::time::timeout(limit, next.run(req)).await {
-                Ok(r) => r,
-                // The outcome of a write that timed out is unknown to the client: it
-                // may still commit. Publishers that retry should reuse the message id.
-                Err(_) => (
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "timed out; the outcome is unknown",
-                )
-                    .into_response(),
-            }
-        },
-    ));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    let timeout = axum::middleware::from_fn(move |req, next: axum::middleware::Next| async move {
+        use axum::response::IntoResponse;
+        match tokio::time::timeout(limit, next.run(req)).await {
+            Ok(r) => r,
+            // The outcome of a write that timed out is unknown to the client: it
+            // may still commit. Publishers that retry should reuse the message id.
+            Err(_) => (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "timed out; the outcome is unknown",
+            )
+                .into_response(),
+        }
+    });
+    let inbound = ingress::router(ingress.clone());
+    let admin = api::router(state);
+    if cfg.ingress.listen.is_empty() {
+        let app = admin.merge(inbound).layer(timeout);
+        listen::serve(listener, app, tls, shutdown()).await;
+    } else {
+        let in_listener = tokio::net::TcpListener::bind(&cfg.ingress.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.ingress.listen))?;
+        let in_addr = in_listener.local_addr()?;
+        println!("hookseal ingress listening on {scheme}://{in_addr}");
+        let inbound = inbound
+            .route("/healthz", axum::routing::get(|| async { "ok" }))
+            .layer(timeout.clone());
+        tokio::spawn(listen::serve(
+            in_listener,
+            inbound,
+            tls.clone(),
+            std::future::pending(),
+        ));
+        listen::serve(listener, admin.layer(timeout), tls, shutdown()).await;
+    }
     Ok(())
+}
+
+/// Writes the config file's sources (and the endpoints they forward to) to the
+/// store, replacing what an earlier config declared.
+async fn sync_config_sources(
+    cfg: &config::Config,
+    store: &dyn store::Store,
+    key: &crypto::DataKey,
+    forward_guard: &delivery::ssrf::Guard,
+) -> anyhow::Result<()> {
+    let now = delivery::now_ms();
+    let mut rows = Vec::new();
+    let mut endpoints = Vec::new();
+    for src in &cfg.sources {
+        let secrets = src.collect_secrets()?;
+        src.policy(&secrets)?;
+        for t in &src.forward {
+            forward_guard
+                .check_url(&t.url)
+                .map_err(|e| anyhow::anyhow!("source {}: forward {}: {e}", src.name, t.url))?;
+            if let Some(secret) = &t.secret {
+                delivery::scheme_spec(&t.scheme)
+                    .signer(&[secret.as_str()])
+                    .map_err(|e| {
+                        anyhow::anyhow!("source {}: forward {}: secret: {e}", src.name, t.url)
+                    })?;
+            }
+        }
+        rows.push(src.to_row(&secrets, key, true, now)?);
+        endpoints.extend(src.config_endpoints(key, now)?);
+    }
+    let removed = store.sync_config_sources(rows, endpoints).await?;
+    for name in removed {
+        tracing::info!(source = %name, "source no longer in the config file: removed");
+    }
+    Ok(())
+}
+
+/// Deletes expired dedup records, events past their source's retention and old
+/// audit rows, every `ingress.sweep_secs`.
+async fn sweeper(ingress: Arc<ingress::Ingress>, cfg: Arc<config::Config>) {
+    let every = std::time::Duration::from_secs(cfg.ingress.sweep_secs);
+    loop {
+        tokio::time::sleep(every).await;
+        let now = delivery::now_ms();
+        const DAY_MS: i64 = 86_400_000;
+        let plan = store::SweepPlan {
+            purge_before: ingress
+                .sources
+                .retention()
+                .into_iter()
+                .map(|(n, days)| (n, now - days as i64 * DAY_MS))
+                .collect(),
+            audit_max_rows: cfg.ingress.audit_max_rows,
+            audit_before: now - cfg.ingress.audit_retention_days * DAY_MS,
+        };
+        match ingress.store.sweep(plan, now).await {
+            Ok(st) if st != store::SweepStats::default() => {
+                tracing::info!(?st, "retention sweep")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "retention sweep failed"),
+        }
+    }
 }
 
 async fn shutdown() {

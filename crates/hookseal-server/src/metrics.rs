@@ -1,8 +1,10 @@
 //! Prometheus metrics, in the text exposition format, without a metrics crate:
 //! a few atomics and a fixed-bucket histogram are all the server needs.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::store::{Next, QueueStats};
 
@@ -20,9 +22,70 @@ pub struct Metrics {
     latency_buckets: [AtomicU64; 12],
     latency_count: AtomicU64,
     latency_sum_ms: AtomicU64,
+    sources: RwLock<BTreeMap<String, Arc<SourceCounters>>>,
+    unknown_source: AtomicU64,
+    ingress_busy: AtomicU64,
+    audit_dropped: AtomicU64,
+}
+
+/// One inbound source's counters.
+#[derive(Default)]
+pub struct SourceCounters {
+    accepted: AtomicU64,
+    replayed: AtomicU64,
+    forwarded: AtomicU64,
+    rejected: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl SourceCounters {
+    pub fn accepted(&self) {
+        self.accepted.fetch_add(1, Relaxed);
+    }
+    pub fn replayed(&self) {
+        self.replayed.fetch_add(1, Relaxed);
+    }
+    pub fn forwarded(&self) {
+        self.forwarded.fetch_add(1, Relaxed);
+    }
+    pub fn rejected(&self, r: hookseal::Reason) {
+        *self
+            .rejected
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(r.code())
+            .or_default() += 1;
+    }
 }
 
 impl Metrics {
+    /// A source's counters (created on first use; kept while the process runs).
+    pub fn source(&self, name: &str) -> Arc<SourceCounters> {
+        if let Some(c) = self
+            .sources
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+        {
+            return c.clone();
+        }
+        self.sources
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(name.to_string())
+            .or_default()
+            .clone()
+    }
+
+    pub fn unknown_source(&self) {
+        self.unknown_source.fetch_add(1, Relaxed);
+    }
+    pub fn ingress_busy(&self) {
+        self.ingress_busy.fetch_add(1, Relaxed);
+    }
+    pub fn audit_dropped(&self) {
+        self.audit_dropped.fetch_add(1, Relaxed);
+    }
+
     /// Counts an attempt's outcome and latency.
     pub fn record_attempt(&self, next: &Next, latency_ms: i64) {
         match next {
@@ -128,6 +191,68 @@ impl Metrics {
         );
         let _ = writeln!(s, "# TYPE hookseal_endpoints_disabled gauge");
         let _ = writeln!(s, "hookseal_endpoints_disabled {}", q.disabled_endpoints);
+        self.render_inbound(&mut s);
         s
+    }
+
+    fn render_inbound(&self, s: &mut String) {
+        let sources = self.sources.read().unwrap_or_else(|p| p.into_inner());
+        for (metric, help, pick) in [
+            (
+                "hookseal_inbound_accepted_total",
+                "Inbound webhooks verified and durably stored.",
+                (|c: &SourceCounters| c.accepted.load(Relaxed)) as fn(&SourceCounters) -> u64,
+            ),
+            (
+                "hookseal_inbound_replayed_total",
+                "Inbound webhooks refused as replays.",
+                |c: &SourceCounters| c.replayed.load(Relaxed),
+            ),
+            (
+                "hookseal_inbound_forwarded_total",
+                "Inbound webhooks delivered to an endpoint.",
+                |c: &SourceCounters| c.forwarded.load(Relaxed),
+            ),
+        ] {
+            let _ = writeln!(s, "# HELP {metric} {help}");
+            let _ = writeln!(s, "# TYPE {metric} counter");
+            for (name, c) in sources.iter() {
+                let _ = writeln!(s, "{metric}{{source=\"{name}\"}} {}", pick(c));
+            }
+        }
+        let _ = writeln!(
+            s,
+            "# HELP hookseal_inbound_rejected_total Inbound webhooks refused, by reason."
+        );
+        let _ = writeln!(s, "# TYPE hookseal_inbound_rejected_total counter");
+        for (name, c) in sources.iter() {
+            for (reason, n) in c.rejected.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+                let _ = writeln!(
+                    s,
+                    "hookseal_inbound_rejected_total{{source=\"{name}\",reason=\"{reason}\"}} {n}"
+                );
+            }
+        }
+        for (metric, help, v) in [
+            (
+                "hookseal_inbound_unknown_source_total",
+                "Requests to /in/ naming no source.",
+                &self.unknown_source,
+            ),
+            (
+                "hookseal_inbound_busy_total",
+                "Inbound requests refused because the gateway was at its concurrency limit.",
+                &self.ingress_busy,
+            ),
+            (
+                "hookseal_inbound_audit_dropped_total",
+                "Rejections not written to the audit table (rate limit).",
+                &self.audit_dropped,
+            ),
+        ] {
+            let _ = writeln!(s, "# HELP {metric} {help}");
+            let _ = writeln!(s, "# TYPE {metric} counter");
+            let _ = writeln!(s, "{metric} {}", v.load(Relaxed));
+        }
     }
 }

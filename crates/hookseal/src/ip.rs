@@ -111,6 +111,74 @@ impl IpAllowlist {
     }
 }
 
+/// The client's address for a request that arrived from `peer`.
+///
+/// Forwarding headers are the client's to write, so they count only when
+/// `peer` is one of the operator's `trusted` proxies. Then the addresses in
+/// `X-Forwarded-For` (or, without it, the `for=` parameters of `Forwarded`,
+/// RFC 7239) are walked from the right, skipping trusted proxies: the first
+/// untrusted one is the client. Anything malformed (an obfuscated or unknown
+/// node, a bad address) ends the walk and the answer is `peer` itself: a proxy
+/// address no source allows, never an address an attacker wrote.
+pub fn client_ip(peer: IpAddr, headers: &http::HeaderMap, trusted: &IpAllowlist) -> IpAddr {
+    let peer = canonical(peer);
+    if trusted.is_empty() || !trusted.allows(peer) {
+        return peer;
+    }
+    let mut chain: Vec<&str> = Vec::new();
+    let xff = headers.get_all("x-forwarded-for");
+    if xff.iter().next().is_some() {
+        for v in xff {
+            let Ok(v) = v.to_str() else { return peer };
+            chain.extend(v.split(','));
+        }
+    } else {
+        for v in headers.get_all("forwarded") {
+            let Ok(v) = v.to_str() else { return peer };
+            for element in v.split(',') {
+                let node = element.split(';').find_map(|pair| {
+                    let (k, val) = pair.split_once('=')?;
+                    k.trim().eq_ignore_ascii_case("for").then_some(val)
+                });
+                // An element without for= tells nothing about the hop: stop trusting.
+                let Some(node) = node else { return peer };
+                chain.push(node);
+            }
+        }
+    }
+    for node in chain.iter().rev() {
+        let Some(ip) = parse_node(node) else {
+            return peer;
+        };
+        let ip = canonical(ip);
+        if !trusted.allows(ip) {
+            return ip;
+        }
+    }
+    // Every hop is a trusted proxy (or there were none): the peer it is.
+    peer
+}
+
+/// One hop: `192.0.2.1`, `192.0.2.1:8080`, `2001:db8::1`, `"[2001:db8::1]:80"`.
+fn parse_node(node: &str) -> Option<IpAddr> {
+    let n = node.trim().trim_matches('"');
+    if let Ok(ip) = n.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Some(rest) = n.strip_prefix('[') {
+        let (inner, after) = rest.split_once(']')?;
+        if !(after.is_empty() || after.starts_with(':')) {
+            return None;
+        }
+        return inner.parse().ok();
+    }
+    let (host, port) = n.rsplit_once(':')?;
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    host.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +207,63 @@ mod tests {
             let c: Cidr = range.parse().unwrap();
             assert_eq!(c.contains(ip(addr)), *want, "{range} contains {addr}");
         }
+    }
+
+    #[test]
+    fn client_ip_believes_only_trusted_proxies() {
+        let trusted = IpAllowlist::parse(&["10.0.0.0/8"]).unwrap();
+        let h = |pairs: &[(&str, &str)]| {
+            let mut m = http::HeaderMap::new();
+            for (k, v) in pairs {
+                m.append(
+                    http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                );
+            }
+            m
+        };
+        let xff = h(&[("x-forwarded-for", "198.51.100.7, 10.0.0.9")]);
+        // From an untrusted peer the header is ignored.
+        assert_eq!(
+            client_ip(ip("203.0.113.1"), &xff, &trusted),
+            ip("203.0.113.1")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &xff, &IpAllowlist::default()),
+            ip("10.0.0.1")
+        );
+        // From a trusted one: the rightmost untrusted hop.
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &xff, &trusted),
+            ip("198.51.100.7")
+        );
+        let spoof = h(&[("x-forwarded-for", "1.1.1.1, 198.51.100.7")]);
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &spoof, &trusted),
+            ip("198.51.100.7")
+        );
+        let two = h(&[
+            ("x-forwarded-for", "1.1.1.1"),
+            ("x-forwarded-for", "198.51.100.8:443"),
+        ]);
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &two, &trusted),
+            ip("198.51.100.8")
+        );
+        let bad = h(&[("x-forwarded-for", "1.1.1.1, nonsense")]);
+        assert_eq!(client_ip(ip("10.0.0.1"), &bad, &trusted), ip("10.0.0.1"));
+        let fwd = h(&[(
+            "forwarded",
+            r#"for=192.0.2.60;proto=https, for="[2001:db8::1]:4711""#,
+        )]);
+        assert_eq!(client_ip(ip("10.0.0.1"), &fwd, &trusted), ip("2001:db8::1"));
+        let hidden = h(&[("forwarded", "for=_hidden")]);
+        assert_eq!(client_ip(ip("10.0.0.1"), &hidden, &trusted), ip("10.0.0.1"));
+        let mapped = h(&[("x-forwarded-for", "::ffff:198.51.100.9")]);
+        assert_eq!(
+            client_ip(ip("::ffff:10.0.0.1"), &mapped, &trusted),
+            ip("198.51.100.9")
+        );
     }
 
     #[test]

@@ -106,14 +106,32 @@ impl Outbound {
         connect_timeout: Duration,
         timeout: Duration,
         body_limit: usize,
-    ) -> Outbound {
+        extra_roots: &[rustls_pki_types::CertificateDer<'static>],
+    ) -> anyhow::Result<Outbound> {
+        use tokio_rustls::rustls;
         let guard = Arc::new(guard);
         let connector = SafeConnector {
             guard: guard.clone(),
             connect_timeout,
         };
+        // The public web's roots (webpki-roots), plus any the operator adds.
+        let mut roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        for c in extra_roots {
+            roots
+                .add(c.clone())
+                .map_err(|e| anyhow::anyhow!("delivery.extra_root_pem: {e}"))?;
+        }
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| anyhow::anyhow!("TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
+            .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .enable_http2()
@@ -122,12 +140,12 @@ impl Outbound {
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(64)
             .build(https);
-        Outbound {
+        Ok(Outbound {
             client,
             guard,
             timeout,
             body_limit,
-        }
+        })
     }
 
     /// POSTs `body` to `url` with `headers`; the whole exchange is bounded by the timeout.

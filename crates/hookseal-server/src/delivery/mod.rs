@@ -99,14 +99,19 @@ pub fn attempt_headers(
     }
     let signer = scheme_spec(&c.endpoint.scheme).signer(&secrets)?;
     let signed = signer.sign(&Outgoing {
-        id: &c.message.id,
+        id: c.message.webhook_id(),
         timestamp: now_ms / 1000,
         body: &c.message.payload,
         url: &c.endpoint.url,
         method: "POST",
     })?;
+    let content_type = c
+        .message
+        .content_type
+        .clone()
+        .unwrap_or_else(|| "application/json".into());
     let mut headers: Vec<(String, String)> = vec![
-        ("content-type".into(), "application/json".into()),
+        ("content-type".into(), content_type),
         (
             "user-agent".into(),
             concat!("hookseal/", env!("CARGO_PKG_VERSION")).into(),
@@ -114,6 +119,15 @@ pub fn attempt_headers(
     ];
     for (n, v) in &c.endpoint.headers {
         if !signed.iter().any(|(s, _)| s.eq_ignore_ascii_case(n)) {
+            headers.push((n.clone(), v.clone()));
+        }
+    }
+    // An inbound event's provider headers, where its source passes them on:
+    // never over the signature or the endpoint's own headers.
+    for (n, v) in &c.message.headers {
+        let taken = signed.iter().any(|(s, _)| s.eq_ignore_ascii_case(n))
+            || headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(n));
+        if !taken {
             headers.push((n.clone(), v.clone()));
         }
     }
@@ -248,6 +262,9 @@ pub struct Engine {
     pub key: Arc<DataKey>,
     pub cfg: DeliveryConfig,
     pub client: client::Outbound,
+    /// For endpoints that forward an inbound source (the operator's own
+    /// services): its guard allows the configured internal ranges.
+    pub forward_client: client::Outbound,
     pub metrics: Arc<Metrics>,
     /// Woken when new deliveries are due (a publish), so they go out at once.
     pub wake: Arc<Notify>,
@@ -259,21 +276,37 @@ impl Engine {
         store: Arc<dyn Store>,
         key: Arc<DataKey>,
         cfg: DeliveryConfig,
+        forward_guard: ssrf::Guard,
         metrics: Arc<Metrics>,
         wake: Arc<Notify>,
     ) -> anyhow::Result<Engine> {
-        let guard = ssrf::Guard::new(&cfg.allow_cidrs, cfg.allow_http)?;
-        let client = client::Outbound::new(
-            guard,
-            Duration::from_millis(cfg.connect_timeout_ms),
-            Duration::from_millis(cfg.timeout_ms),
-            cfg.response_body_bytes,
-        );
+        let extra_roots = if cfg.extra_root_pem.is_empty() {
+            Vec::new()
+        } else {
+            use rustls_pki_types::pem::PemObject;
+            rustls_pki_types::CertificateDer::pem_file_iter(&cfg.extra_root_pem)
+                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| {
+                    anyhow::anyhow!("delivery.extra_root_pem {}: {e}", cfg.extra_root_pem)
+                })?
+        };
+        let outbound = |guard| {
+            client::Outbound::new(
+                guard,
+                Duration::from_millis(cfg.connect_timeout_ms),
+                Duration::from_millis(cfg.timeout_ms),
+                cfg.response_body_bytes,
+                &extra_roots,
+            )
+        };
+        let client = outbound(ssrf::Guard::new(&cfg.allow_cidrs, cfg.allow_http)?)?;
+        let forward_client = outbound(forward_guard)?;
         Ok(Engine {
             store,
             key,
             cfg,
             client,
+            forward_client,
             metrics,
             wake,
             gates: Gates::default(),
@@ -332,7 +365,12 @@ impl Engine {
         let started = now_ms();
         let sent = match attempt_headers(&self.key, &c, started) {
             Ok(headers) => {
-                self.client
+                let client = if c.endpoint.source.is_some() {
+                    &self.forward_client
+                } else {
+                    &self.client
+                };
+                client
                     .post(
                         &c.endpoint.url,
                         &headers,
@@ -375,6 +413,9 @@ impl Engine {
             }
         };
         self.metrics.record_attempt(&next, latency);
+        if let (Next::Succeeded, Some(src)) = (&next, &c.message.source) {
+            self.metrics.source(src).forwarded();
+        }
         tracing::debug!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, status = ?status_code, ?next, "attempt");
         if let Some(e) = &error {
             tracing::info!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, error = %e, "attempt failed");
@@ -382,6 +423,7 @@ impl Engine {
         let rec = AttemptRecord {
             claimed_attempts: c.delivery.attempts,
             endpoint_id: c.endpoint.id.clone(),
+            message_id: c.message.id.clone(),
             at: finished,
             status_code,
             latency_ms: latency,

@@ -60,6 +60,10 @@ pub struct Endpoint {
     /// Concurrent deliveries, if limited.
     pub max_concurrency: Option<u32>,
     pub enabled: bool,
+    /// The inbound source whose events this endpoint forwards (it then receives
+    /// those and no published messages).
+    #[serde(default)]
+    pub source: Option<String>,
     pub disabled_reason: Option<String>,
     /// When continuous failure started (ms), if failing.
     pub failing_since: Option<i64>,
@@ -81,6 +85,8 @@ pub struct EndpointInput {
     #[serde(default, deserialize_with = "present")]
     pub max_concurrency: Option<Option<u32>>,
     pub enabled: Option<bool>,
+    /// Set on create only: the inbound source this endpoint forwards.
+    pub source: Option<String>,
 }
 
 /// A field that is present — even as `null` (which clears it) — is `Some`.
@@ -104,14 +110,109 @@ pub struct SealedSecret {
     pub expires_at: Option<i64>,
 }
 
-/// A published event.
-#[derive(Debug, Clone, Serialize)]
+/// A published message or an inbound event.
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct Message {
     pub id: String,
     pub event_type: String,
     #[serde(skip)]
     pub payload: Vec<u8>,
     pub created_at: i64,
+    /// Inbound events: the source.
+    pub source: Option<String>,
+    /// Inbound events: the provider's id, sent as `webhook-id` when forwarded.
+    pub webhook_id: Option<String>,
+    /// Inbound events: the provider's content type.
+    pub content_type: Option<String>,
+    /// Inbound events whose source passes headers on: the provider's headers.
+    #[serde(skip)]
+    pub headers: Vec<(String, String)>,
+}
+
+impl Message {
+    /// The id receivers see (`webhook-id`).
+    pub fn webhook_id(&self) -> &str {
+        self.webhook_id.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// A verified inbound request to store and forward.
+#[derive(Debug, Clone)]
+pub struct InboundEvent {
+    pub source: String,
+    /// The replay key (signed id, signature fingerprint or body digest) and until
+    /// when (ms) it is remembered.
+    pub dedup_key: String,
+    pub dedup_until: i64,
+    pub webhook_id: Option<String>,
+    pub content_type: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub payload: Vec<u8>,
+    /// Empty the payload once every delivery succeeded.
+    pub drop_body: bool,
+}
+
+/// What [`Store::ingest`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    /// Stored (and fanned out to this many endpoints).
+    Accepted {
+        message_id: String,
+        deliveries: usize,
+    },
+    /// The dedup key was seen inside its window: nothing stored.
+    Replayed { message_id: String },
+}
+
+/// One refused inbound request (metadata only).
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectionRecord {
+    pub at: i64,
+    pub source: String,
+    pub reason: String,
+    pub status: u16,
+    pub remote_ip: Option<String>,
+    pub detail: String,
+}
+
+/// A stored source: its sealed definition and secrets.
+#[derive(Debug, Clone)]
+pub struct SourceRow {
+    pub name: String,
+    pub sealed_def: Vec<u8>,
+    pub from_config: bool,
+    pub secrets: Vec<SealedSecret>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An endpoint declared in the config file for a source, with the secret the
+/// config gives it (None: keep the stored one, or generate one when new).
+#[derive(Debug, Clone)]
+pub struct ConfigEndpoint {
+    pub endpoint: Endpoint,
+    pub secret: Option<SealedSecret>,
+    pub generated: SealedSecret,
+}
+
+/// What the retention sweep removes.
+#[derive(Debug, Clone, Default)]
+pub struct SweepPlan {
+    /// Per source: events created before this time (ms) are deleted once none of
+    /// their deliveries is pending.
+    pub purge_before: Vec<(String, i64)>,
+    /// Rejection audit rows kept.
+    pub audit_max_rows: i64,
+    /// Rejection audit rows older than this (ms) are deleted.
+    pub audit_before: i64,
+}
+
+/// What the sweep removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepStats {
+    pub dedup_expired: i64,
+    pub events_purged: i64,
+    pub audit_deleted: i64,
 }
 
 /// One message to one endpoint.
@@ -156,8 +257,9 @@ pub struct AttemptRecord {
     /// The delivery's attempt count when it was claimed: the record applies only
     /// if nothing else (a re-claim after the lease ran out) recorded since.
     pub claimed_attempts: i64,
-    /// The delivery's endpoint.
+    /// The delivery's endpoint and message.
     pub endpoint_id: String,
+    pub message_id: String,
     pub at: i64,
     pub status_code: Option<u16>,
     pub latency_ms: i64,
@@ -312,6 +414,39 @@ pub trait Store: Send + Sync + 'static {
     /// Makes every failed delivery of an endpoint since `since` due now; returns how many.
     fn recover(&self, endpoint_id: &str, since: i64, now: i64) -> Ticket<i64>;
     fn queue_stats(&self, now: i64) -> Result<QueueStats>;
+
+    // --- inbound gateway ---
+
+    /// Stores a verified inbound event unless its dedup key is live, and fans it
+    /// out to its source's enabled endpoints — all in one transaction.
+    fn ingest(&self, ev: InboundEvent, now: i64) -> Ticket<Ingested>;
+    fn record_rejections(&self, recs: Vec<RejectionRecord>) -> Ticket<()>;
+    /// Newest first.
+    fn rejections(&self, source: &str, limit: i64) -> Result<Vec<RejectionRecord>>;
+    /// Creates a source (Conflict if the name is taken).
+    fn create_source(&self, row: SourceRow) -> Ticket<()>;
+    /// Replaces every config-declared source with `rows` (and their declared
+    /// endpoints), removing config sources no longer declared; a name used by an
+    /// API-created source is a Conflict.
+    fn sync_config_sources(
+        &self,
+        rows: Vec<SourceRow>,
+        endpoints: Vec<ConfigEndpoint>,
+    ) -> Ticket<Vec<String>>;
+    fn get_source(&self, name: &str) -> Result<SourceRow>;
+    fn list_sources(&self) -> Result<Vec<SourceRow>>;
+    /// Stored events of a source.
+    fn count_events(&self, source: &str) -> Result<i64>;
+    fn delete_source(&self, name: &str) -> Ticket<()>;
+    /// Adds a newest secret; older ones expire at `old_expires_at` (ms).
+    fn rotate_source_secret(
+        &self,
+        name: &str,
+        secret: SealedSecret,
+        old_expires_at: i64,
+    ) -> Ticket<()>;
+    /// Deletes expired dedup records, events past retention, old audit rows.
+    fn sweep(&self, plan: SweepPlan, now: i64) -> Ticket<SweepStats>;
 }
 
 /// Whether an endpoint's filter takes `event_type`.

@@ -17,7 +17,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::*;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_gateway.sql"),
+];
 
 type Completion = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
 type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
@@ -140,8 +143,8 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, max_batch: usize) 
     }
 }
 
-/// Enabled endpoints with their event filters.
-type Targets = std::rc::Rc<Vec<(String, Vec<String>)>>;
+/// Enabled endpoints: id, event filters, the source they forward (if any).
+type Targets = std::rc::Rc<Vec<(String, Vec<String>, Option<String>)>>;
 
 thread_local! {
     /// The enabled endpoints and their event filters, as the writer thread last
@@ -160,13 +163,14 @@ fn fan_out_targets(c: &Connection) -> Result<Targets> {
     if let Some(t) = TARGETS.with(|t| t.borrow().clone()) {
         return Ok(t);
     }
-    let mut st = c.prepare_cached("SELECT id, event_types FROM endpoints WHERE enabled = 1")?;
-    let rows: Vec<(String, String)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let mut st =
+        c.prepare_cached("SELECT id, event_types, source FROM endpoints WHERE enabled = 1")?;
+    let rows: Vec<(String, String, Option<String>)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let targets = std::rc::Rc::new(
         rows.into_iter()
-            .map(|(id, f)| (id, serde_json::from_str(&f).unwrap_or_default()))
+            .map(|(id, f, src)| (id, serde_json::from_str(&f).unwrap_or_default(), src))
             .collect::<Vec<_>>(),
     );
     TARGETS.with(|t| *t.borrow_mut() = Some(targets.clone()));
@@ -174,7 +178,7 @@ fn fan_out_targets(c: &Connection) -> Result<Targets> {
 }
 
 const EP_COLS: &str = "id, url, description, event_types, headers, scheme, rate_limit, \
-    max_concurrency, enabled, disabled_reason, failing_since, created_at, updated_at";
+    max_concurrency, enabled, disabled_reason, failing_since, created_at, updated_at, source";
 
 fn endpoint_row(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
@@ -195,6 +199,7 @@ fn endpoint_row(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
         failing_since: r.get(10)?,
         created_at: r.get(11)?,
         updated_at: r.get(12)?,
+        source: r.get(13)?,
     })
 }
 
@@ -215,12 +220,29 @@ fn delivery_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
     })
 }
 
+const MSG_COLS: &str =
+    "id, event_type, payload, created_at, source, webhook_id, content_type, headers";
+
 fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    let headers: Option<String> = r.get(7)?;
     Ok(Message {
         id: r.get(0)?,
         event_type: r.get(1)?,
         payload: r.get(2)?,
         created_at: r.get(3)?,
+        source: r.get(4)?,
+        webhook_id: r.get(5)?,
+        content_type: r.get(6)?,
+        headers: match headers {
+            Some(h) => serde_json::from_str(&h).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    7,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
+            None => Vec::new(),
+        },
     })
 }
 
@@ -243,12 +265,12 @@ fn put_endpoint(conn: &Connection, ep: &Endpoint, insert: bool) -> Result<()> {
     invalidate_targets();
     let sql = if insert {
         format!(
-            "INSERT INTO endpoints ({EP_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+            "INSERT INTO endpoints ({EP_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
         )
     } else {
         "UPDATE endpoints SET url=?2, description=?3, event_types=?4, headers=?5, scheme=?6, \
          rate_limit=?7, max_concurrency=?8, enabled=?9, disabled_reason=?10, failing_since=?11, \
-         created_at=?12, updated_at=?13 WHERE id=?1"
+         created_at=?12, updated_at=?13, source=?14 WHERE id=?1"
             .to_string()
     };
     let n = conn.execute(
@@ -266,7 +288,8 @@ fn put_endpoint(conn: &Connection, ep: &Endpoint, insert: bool) -> Result<()> {
             ep.disabled_reason,
             ep.failing_since,
             ep.created_at,
-            ep.updated_at
+            ep.updated_at,
+            ep.source
         ],
     )?;
     if n == 0 {
@@ -379,7 +402,7 @@ impl Store for SqliteStore {
                 .execute(params![msg.id, msg.event_type, msg.payload, now])?;
             if inserted == 0 {
                 let m = c
-                    .prepare_cached("SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1")?
+                    .prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
                     .query_row([&msg.id], message_row)?;
                 // Idempotent for the same message; a different message under a
                 // used id is a client bug, not something to drop silently.
@@ -396,7 +419,7 @@ impl Store for SqliteStore {
                 "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)",
             )?;
-            for (ep, filters) in targets.iter() {
+            for (ep, filters, _) in targets.iter().filter(|t| t.2.is_none()) {
                 if filter_matches(filters, &msg.event_type) {
                     ins.execute(params![new_id("dlv_"), msg.id, ep, now])?;
                 }
@@ -407,6 +430,7 @@ impl Store for SqliteStore {
                     event_type: msg.event_type,
                     payload: msg.payload,
                     created_at: now,
+                    ..Default::default()
                 },
                 true,
             ))
@@ -415,19 +439,19 @@ impl Store for SqliteStore {
 
     fn get_message(&self, id: &str) -> Result<Message> {
         self.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1",
-            )?
-            .query_row([id], message_row)?)
+            Ok(
+                c.prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
+                    .query_row([id], message_row)?,
+            )
         })
     }
 
     fn list_messages(&self, limit: i64, before: Option<i64>) -> Result<Vec<Message>> {
         self.read(|c| {
-            let mut st = c.prepare(
-                "SELECT id, event_type, payload, created_at FROM messages \
-                 WHERE created_at < ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
-            )?;
+            let mut st = c.prepare(&format!(
+                "SELECT {MSG_COLS} FROM messages \
+                 WHERE created_at < ?1 ORDER BY created_at DESC, id DESC LIMIT ?2"
+            ))?;
             let rows = st.query_map(params![before.unwrap_or(i64::MAX), limit], message_row)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
@@ -509,9 +533,7 @@ impl Store for SqliteStore {
                 }
                 let (endpoint, secrets) = ep_cache[&d.endpoint_id].clone();
                 let message = c
-                    .prepare_cached(
-                        "SELECT id, event_type, payload, created_at FROM messages WHERE id = ?1",
-                    )?
+                    .prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
                     .query_row([&d.message_id], message_row)?;
                 out.push(Claimed {
                     delivery: d,
@@ -561,6 +583,13 @@ impl Store for SqliteStore {
                         "UPDATE endpoints SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL",
                     )?
                     .execute([&endpoint_id])?;
+                    // A source that keeps no bodies: empty the event once every
+                    // delivery of it has succeeded.
+                    c.prepare_cached(
+                        "UPDATE messages SET payload = x'', headers = NULL WHERE id = ?1 AND drop_body = 1 \
+                         AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = ?1 AND status != 'succeeded')",
+                    )?
+                    .execute([&rec.message_id])?;
                 }
                 Next::DisableEndpoint(reason) => disable(c, &endpoint_id, reason, rec.at)?,
                 _ => {
@@ -614,6 +643,304 @@ impl Store for SqliteStore {
         })
     }
 
+    fn ingest(&self, ev: InboundEvent, now: i64) -> Ticket<Ingested> {
+        self.write(move |c| {
+            let seen: Option<(String, i64)> = c
+                .prepare_cached(
+                    "SELECT message_id, expires_at FROM inbound_seen WHERE source = ?1 AND key = ?2",
+                )?
+                .query_row(params![ev.source, ev.dedup_key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((message_id, until)) = seen {
+                if until > now {
+                    return Ok(Ingested::Replayed { message_id });
+                }
+            }
+            let id = new_id("in_");
+            let headers = if ev.headers.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&ev.headers).map_err(anyhow::Error::from)?)
+            };
+            c.prepare_cached(
+                "INSERT OR REPLACE INTO inbound_seen (source, key, expires_at, message_id) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![ev.source, ev.dedup_key, ev.dedup_until, id])?;
+            let event_type = format!("inbound.{}", ev.source);
+            c.prepare_cached(
+                "INSERT INTO messages (id, event_type, payload, created_at, source, webhook_id, content_type, headers, drop_body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                id,
+                event_type,
+                ev.payload,
+                now,
+                ev.source,
+                ev.webhook_id,
+                ev.content_type,
+                headers,
+                ev.drop_body
+            ])?;
+            let targets = fan_out_targets(c)?;
+            let mut ins = c.prepare_cached(
+                "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)",
+            )?;
+            let mut deliveries = 0;
+            for (ep, _, _) in targets.iter().filter(|t| t.2.as_deref() == Some(&ev.source)) {
+                ins.execute(params![new_id("dlv_"), id, ep, now])?;
+                deliveries += 1;
+            }
+            Ok(Ingested::Accepted {
+                message_id: id,
+                deliveries,
+            })
+        })
+    }
+
+    fn record_rejections(&self, recs: Vec<RejectionRecord>) -> Ticket<()> {
+        self.write(move |c| {
+            let mut st = c.prepare_cached(
+                "INSERT INTO rejections (at, source, reason, status, remote_ip, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for r in recs {
+                st.execute(params![r.at, r.source, r.reason, r.status, r.remote_ip, r.detail])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn rejections(&self, source: &str, limit: i64) -> Result<Vec<RejectionRecord>> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT at, source, reason, status, remote_ip, detail FROM rejections \
+                 WHERE source = ?1 ORDER BY id DESC LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![source, limit], |r| {
+                Ok(RejectionRecord {
+                    at: r.get(0)?,
+                    source: r.get(1)?,
+                    reason: r.get(2)?,
+                    status: r.get(3)?,
+                    remote_ip: r.get(4)?,
+                    detail: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn create_source(&self, row: SourceRow) -> Ticket<()> {
+        self.write(move |c| {
+            let taken: Option<i64> = c
+                .prepare_cached("SELECT 1 FROM sources WHERE name = ?1")?
+                .query_row([&row.name], |r| r.get(0))
+                .optional()?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "source {} exists already",
+                    row.name
+                )));
+            }
+            insert_source(c, &row)
+        })
+    }
+
+    fn sync_config_sources(
+        &self,
+        rows: Vec<SourceRow>,
+        endpoints: Vec<ConfigEndpoint>,
+    ) -> Ticket<Vec<String>> {
+        self.write(move |c| {
+            invalidate_targets();
+            for row in &rows {
+                let from_config: Option<bool> = c
+                    .prepare_cached("SELECT from_config FROM sources WHERE name = ?1")?
+                    .query_row([&row.name], |r| r.get(0))
+                    .optional()?;
+                if from_config == Some(false) {
+                    return Err(StoreError::Conflict(format!(
+                        "source {} is declared in the config file but was created through the API: delete it there first",
+                        row.name
+                    )));
+                }
+            }
+            let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+            let stale: Vec<String> = c
+                .prepare("SELECT name FROM sources WHERE from_config = 1")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?
+                .into_iter()
+                .filter(|n| !names.contains(&n.as_str()))
+                .collect();
+            for n in &stale {
+                c.execute("DELETE FROM sources WHERE name = ?1", [n])?;
+            }
+            for row in &rows {
+                // Keep created_at; replace the definition and the secrets.
+                c.execute(
+                    "INSERT INTO sources (name, sealed_def, from_config, created_at, updated_at) VALUES (?1, ?2, 1, ?3, ?3) \
+                     ON CONFLICT (name) DO UPDATE SET sealed_def = excluded.sealed_def, updated_at = excluded.updated_at",
+                    params![row.name, row.sealed_def, row.updated_at],
+                )?;
+                c.execute("DELETE FROM source_secrets WHERE source = ?1", [&row.name])?;
+                for sec in &row.secrets {
+                    c.execute(
+                        "INSERT INTO source_secrets (source, sealed, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![row.name, sec.sealed, sec.created_at, sec.expires_at],
+                    )?;
+                }
+            }
+            // Declared endpoints: upsert; config endpoints no longer declared go.
+            let keep: Vec<&str> = endpoints.iter().map(|e| e.endpoint.id.as_str()).collect();
+            let old: Vec<String> = c
+                .prepare("SELECT id FROM endpoints WHERE id LIKE 'ep_cfg_%'")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for id in old.iter().filter(|id| !keep.contains(&id.as_str())) {
+                c.execute("DELETE FROM endpoints WHERE id = ?1", [id])?;
+            }
+            for ce in &endpoints {
+                let ep = &ce.endpoint;
+                let exists: Option<i64> = c
+                    .prepare_cached("SELECT 1 FROM endpoints WHERE id = ?1")?
+                    .query_row([&ep.id], |r| r.get(0))
+                    .optional()?;
+                let fresh = exists.is_none();
+                if fresh {
+                    put_endpoint(c, ep, true)?;
+                } else {
+                    // The config owns the shape; state (enabled, failing) stays.
+                    c.execute(
+                        "UPDATE endpoints SET url = ?2, description = ?3, headers = ?4, scheme = ?5, \
+                         rate_limit = ?6, max_concurrency = ?7, source = ?8, updated_at = ?9 WHERE id = ?1",
+                        params![
+                            ep.id,
+                            ep.url,
+                            ep.description,
+                            serde_json::to_string(&ep.headers).map_err(anyhow::Error::from)?,
+                            serde_json::to_string(&ep.scheme).map_err(anyhow::Error::from)?,
+                            ep.rate_limit,
+                            ep.max_concurrency,
+                            ep.source,
+                            ep.updated_at
+                        ],
+                    )?;
+                }
+                let secret = match (&ce.secret, fresh) {
+                    (Some(s), _) => {
+                        c.execute("DELETE FROM endpoint_secrets WHERE endpoint_id = ?1", [&ep.id])?;
+                        Some(s)
+                    }
+                    (None, true) => Some(&ce.generated),
+                    (None, false) => None,
+                };
+                if let Some(sec) = secret {
+                    c.execute(
+                        "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) VALUES (?1, ?2, ?3)",
+                        params![ep.id, sec.sealed, sec.created_at],
+                    )?;
+                }
+            }
+            Ok(stale)
+        })
+    }
+
+    fn get_source(&self, name: &str) -> Result<SourceRow> {
+        self.read(|c| source_row(c, name))
+    }
+
+    fn list_sources(&self) -> Result<Vec<SourceRow>> {
+        self.read(|c| {
+            let names: Vec<String> = c
+                .prepare("SELECT name FROM sources ORDER BY name")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            names.iter().map(|n| source_row(c, n)).collect()
+        })
+    }
+
+    fn count_events(&self, source: &str) -> Result<i64> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT COUNT(*) FROM messages WHERE source = ?1")?
+                    .query_row([source], |r| r.get(0))?,
+            )
+        })
+    }
+
+    fn delete_source(&self, name: &str) -> Ticket<()> {
+        let name = name.to_string();
+        self.write(move |c| {
+            let from_config: bool = c
+                .prepare_cached("SELECT from_config FROM sources WHERE name = ?1")?
+                .query_row([&name], |r| r.get(0))?;
+            if from_config {
+                return Err(StoreError::Conflict(format!(
+                    "source {name} is declared in the config file: remove it there"
+                )));
+            }
+            c.execute("DELETE FROM sources WHERE name = ?1", [&name])?;
+            Ok(())
+        })
+    }
+
+    fn rotate_source_secret(
+        &self,
+        name: &str,
+        secret: SealedSecret,
+        old_expires_at: i64,
+    ) -> Ticket<()> {
+        let name = name.to_string();
+        self.write(move |c| {
+            let from_config: bool = c
+                .prepare_cached("SELECT from_config FROM sources WHERE name = ?1")?
+                .query_row([&name], |r| r.get(0))?;
+            if from_config {
+                return Err(StoreError::Conflict(format!(
+                    "source {name} is declared in the config file: change its secrets there"
+                )));
+            }
+            c.execute(
+                "UPDATE source_secrets SET expires_at = ?2 \
+                 WHERE source = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+                params![name, old_expires_at],
+            )?;
+            c.execute(
+                "INSERT INTO source_secrets (source, sealed, created_at) VALUES (?1, ?2, ?3)",
+                params![name, secret.sealed, secret.created_at],
+            )?;
+            c.execute(
+                "UPDATE sources SET updated_at = ?2 WHERE name = ?1",
+                params![name, secret.created_at],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn sweep(&self, plan: SweepPlan, now: i64) -> Ticket<SweepStats> {
+        self.write(move |c| {
+            let mut st = SweepStats {
+                dedup_expired: c.execute("DELETE FROM inbound_seen WHERE expires_at <= ?1", [now])?
+                    as i64,
+                ..Default::default()
+            };
+            for (source, before) in &plan.purge_before {
+                st.events_purged += c.execute(
+                    "DELETE FROM messages WHERE source = ?1 AND created_at < ?2 AND NOT EXISTS \
+                     (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id AND d.status = 'pending')",
+                    params![source, before],
+                )? as i64;
+            }
+            st.audit_deleted += c.execute(
+                "DELETE FROM rejections WHERE at < ?1 OR id <= (SELECT MAX(id) FROM rejections) - ?2",
+                params![plan.audit_before, plan.audit_max_rows],
+            )? as i64;
+            Ok(st)
+        })
+    }
+
     fn queue_stats(&self, now: i64) -> Result<QueueStats> {
         self.read(|c| {
             let (pending, oldest): (i64, Option<i64>) = c.prepare_cached("SELECT COUNT(*), MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")?.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -639,4 +966,47 @@ fn disable(c: &Connection, endpoint_id: &str, reason: &str, at: i64) -> Result<(
         params![endpoint_id, at],
     )?;
     Ok(())
+}
+
+fn insert_source(c: &Connection, row: &SourceRow) -> Result<()> {
+    c.execute(
+        "INSERT INTO sources (name, sealed_def, from_config, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![row.name, row.sealed_def, row.from_config, row.created_at, row.updated_at],
+    )?;
+    for sec in &row.secrets {
+        c.execute(
+            "INSERT INTO source_secrets (source, sealed, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![row.name, sec.sealed, sec.created_at, sec.expires_at],
+        )?;
+    }
+    Ok(())
+}
+
+fn source_row(c: &Connection, name: &str) -> Result<SourceRow> {
+    let (sealed_def, from_config, created_at, updated_at) = c
+        .prepare_cached(
+            "SELECT sealed_def, from_config, created_at, updated_at FROM sources WHERE name = ?1",
+        )?
+        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let secrets = c
+        .prepare_cached(
+            "SELECT sealed, created_at, expires_at FROM source_secrets \
+             WHERE source = ?1 ORDER BY created_at DESC, id DESC",
+        )?
+        .query_map([name], |r| {
+            Ok(SealedSecret {
+                sealed: r.get(0)?,
+                created_at: r.get(1)?,
+                expires_at: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(SourceRow {
+        name: name.to_string(),
+        sealed_def,
+        from_config,
+        secrets,
+        created_at,
+        updated_at,
+    })
 }

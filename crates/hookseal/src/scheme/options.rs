@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::provider::{self, Preset};
 use crate::scheme::asym::{AsymAlgorithm, AsymSpec};
@@ -36,10 +36,11 @@ impl Names {
 
 /// The options. Every field but `provider` is optional; the generic-shaping ones
 /// are refused for presets (a preset fixes its own layout).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SchemeOptions {
     /// A preset name, or `hmac`, `jwt`, `token`, `ed25519`, `ecdsa-p256`.
+    #[serde(default)]
     pub provider: String,
     /// HMAC hash (`sha256`, `sha512`, `sha384`, `sha1`); for presets, only where the
     /// provider lets the sender choose.
@@ -170,9 +171,9 @@ impl SchemeOptions {
             });
         }
         let spec = match name.as_str() {
-            "hmac" => SchemeSpec::Hmac(
-                self.hmac_spec(names, algorithm.unwrap_or(Algorithm::Sha256))?,
-            ),
+            "hmac" => {
+                SchemeSpec::Hmac(self.hmac_spec(names, algorithm.unwrap_or(Algorithm::Sha256))?)
+            }
             "jwt" => SchemeSpec::Jwt(self.jwt_spec(names)?),
             "token" => SchemeSpec::Token(TokenSpec {
                 header: Cow::Owned(

@@ -189,4 +189,35 @@ proptest! {
             let _ = e.decode(&b);
         }
     }
+
+    #[test]
+    fn client_ip_is_the_peer_or_an_untrusted_hop_the_header_names(
+        hops in proptest::collection::vec((any::<[u8; 4]>(), any::<bool>()), 0..6),
+        junk in "[g-z_]{1,20}",
+        use_forwarded in any::<bool>(),
+    ) {
+        let trusted = hookseal::IpAllowlist::parse(&["10.0.0.0/8"]).unwrap();
+        let peer: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let addrs: Vec<std::net::IpAddr> = hops
+            .iter()
+            .map(|(a, proxy)| if *proxy { std::net::IpAddr::from([10, a[1], a[2], a[3]]) } else { std::net::IpAddr::from(*a) })
+            .collect();
+        let list = if use_forwarded {
+            addrs.iter().map(|a| format!("for={a}")).collect::<Vec<_>>().join(", ")
+        } else {
+            addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+        };
+        let name = if use_forwarded { "forwarded" } else { "x-forwarded-for" };
+        let mut h = http::HeaderMap::new();
+        if let Ok(v) = http::HeaderValue::from_str(&list) {
+            h.insert(name, v);
+        }
+        let got = hookseal::ip::client_ip(peer, &h, &trusted);
+        // The rightmost untrusted hop, or the peer when every hop is a proxy.
+        let want = addrs.iter().rev().find(|a| !trusted.allows(**a)).copied().unwrap_or(peer);
+        prop_assert_eq!(got, want);
+        // A malformed nearest hop ends the walk: the answer is the proxy itself.
+        h.insert(name, http::HeaderValue::from_str(&format!("{list}, {junk}")).unwrap());
+        prop_assert_eq!(hookseal::ip::client_ip(peer, &h, &trusted), peer);
+    }
 }

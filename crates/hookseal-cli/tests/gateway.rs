@@ -1,0 +1,813 @@
+//! The inbound gateway end to end: the real `hookseal serve` binary with sources
+//! from a config file and from the API, providers' requests signed with the
+//! hookseal library over real HTTP on 127.0.0.1, and a receiver that verifies
+//! every forwarded event.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::*;
+use hookseal::{Outgoing, Reason};
+use serde_json::json;
+
+type Headers = Vec<(String, String)>;
+
+const SW_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const FWD_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+fn now() -> i64 {
+    hookseal::time::now_unix()
+}
+
+/// Headers a provider using `preset` would send for `body`.
+fn sign(preset: &str, secret: &str, id: &str, ts: i64, body: &[u8]) -> Vec<(String, String)> {
+    hookseal::provider::find(preset)
+        .unwrap()
+        .scheme
+        .signer(&[secret])
+        .unwrap()
+        .sign(&Outgoing {
+            id,
+            timestamp: ts,
+            body,
+            url: "",
+            method: "POST",
+        })
+        .unwrap()
+}
+
+/// POSTs raw bytes with exactly these headers; returns (status, body).
+fn post(addr: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> (u16, String) {
+    send(addr, path, headers, body.len(), body)
+}
+
+/// Declares a body of `len` bytes but sends none: an oversized request is
+/// refused on its Content-Length alone. (Sending the body too would race the
+/// refusal: a socket closed with unread data resets the connection.)
+fn post_declared(
+    addr: &str,
+    path: &str,
+    headers: &[(String, String)],
+    len: usize,
+) -> (u16, String) {
+    send(addr, path, headers, len, b"")
+}
+
+fn send(
+    addr: &str,
+    path: &str,
+    headers: &[(String, String)],
+    declared: usize,
+    body: &[u8],
+) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {declared}\r\n"
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+fn with(mut h: Vec<(String, String)>, k: &str, v: &str) -> Vec<(String, String)> {
+    h.push((k.to_string(), v.to_string()));
+    h
+}
+
+fn metric(s: &Server, line_prefix: &str) -> u64 {
+    let (_, m) = s.call("GET", "/metrics", None);
+    m.as_str()
+        .unwrap_or("")
+        .lines()
+        .find_map(|l| l.strip_prefix(line_prefix))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Verifies a forwarded event with the endpoint's secret; returns its webhook-id.
+fn verify_forwarded(r: &Received) -> String {
+    verify(r, &[FWD_SECRET]).expect("forwarded events are signed with the endpoint's secret")
+}
+
+fn config(recv: std::net::SocketAddr, extra: &str) -> String {
+    format!(
+        r#"
+[ingress]
+trusted_proxies = ["127.0.0.1/32"]
+
+[[sources]]
+name = "sw"
+provider = "standard-webhooks"
+secrets = ["{SW_SECRET}"]
+max_body_bytes = 4096
+forward_headers = true
+forward = [{{ url = "http://{recv}/hook", secret = "{FWD_SECRET}" }}]
+
+[[sources]]
+name = "jodo"
+provider = "jodo"
+secret_env = ["TEST_JODO_SECRET"]
+allow_ips = ["127.0.0.1/32"]
+required_headers = {{ "X-Jodo-Token" = "shared-value" }}
+forward = [{{ url = "http://{recv}/hook", secret = "{FWD_SECRET}" }}]
+
+[[sources]]
+name = "fenced"
+provider = "standard-webhooks"
+secrets = ["{SW_SECRET}"]
+allow_ips = ["198.51.100.0/24"]
+store_body = false
+forward = [{{ url = "http://{recv}/hook", secret = "{FWD_SECRET}" }}]
+{extra}
+"#
+    )
+}
+
+#[test]
+fn verifies_stores_forwards_and_refuses_what_it_must() {
+    let (recv, raddr, _rt) = receiver();
+    let s = start_with_config(
+        "gw-main",
+        &[("TEST_JODO_SECRET", "jodo-secret")],
+        Some(&config(raddr, "")),
+    );
+    let body = br#"{"type":"invoice.paid","email":"a@example.com"}"#;
+
+    // Accepted and forwarded, re-signed, with the provider's id and headers.
+    let h = sign("standard-webhooks", SW_SECRET, "msg_ok_1", now(), body);
+    let h = with(h, "Content-Type", "application/json; charset=utf-8");
+    let h = with(h, "X-Trace", "t-123");
+    let (code, text) = post(&s.addr, "/in/sw", &h, body);
+    assert_eq!((code, text.as_str()), (200, "accepted"));
+    wait_for("the forward", 10, || !recv.got.lock().unwrap().is_empty());
+    let got = recv.got.lock().unwrap()[0].clone();
+    assert_eq!(verify_forwarded(&got), "msg_ok_1");
+    assert_eq!(got.body, body);
+    assert_eq!(
+        got.headers["content-type"],
+        "application/json; charset=utf-8"
+    );
+    assert_eq!(
+        got.headers["x-trace"], "t-123",
+        "forward_headers passes them on"
+    );
+
+    // Jodo: body HMAC, the shared header, the allowlist.
+    let jbody = br#"{"event":"payment.success","id":"p_1"}"#;
+    let jh = sign("jodo", "jodo-secret", "", 0, jbody);
+    let (code, _) = post(
+        &s.addr,
+        "/in/jodo",
+        &with(jh.clone(), "X-Jodo-Token", "shared-value"),
+        jbody,
+    );
+    assert_eq!(code, 200);
+
+    // Every refusal: the right status, a generic body, nothing stored or forwarded.
+    let generic = |r: Reason| (r.http_status(), r.public_message().to_string());
+    let mut tampered = body.to_vec();
+    tampered[2] ^= 1;
+    let stale = sign(
+        "standard-webhooks",
+        SW_SECRET,
+        "msg_stale",
+        now() - 3600,
+        body,
+    );
+    let future = sign(
+        "standard-webhooks",
+        SW_SECRET,
+        "msg_future",
+        now() + 3600,
+        body,
+    );
+    let cases: Vec<(&str, &str, Headers, Vec<u8>, Reason)> = vec![
+        (
+            "tampered",
+            "/in/sw",
+            h.clone(),
+            tampered,
+            Reason::SignatureMismatch,
+        ),
+        (
+            "stale",
+            "/in/sw",
+            stale,
+            body.to_vec(),
+            Reason::TimestampTooOld,
+        ),
+        (
+            "future",
+            "/in/sw",
+            future,
+            body.to_vec(),
+            Reason::TimestampInFuture,
+        ),
+        (
+            "replayed",
+            "/in/sw",
+            h.clone(),
+            body.to_vec(),
+            Reason::Replayed,
+        ),
+        (
+            "unsigned",
+            "/in/sw",
+            vec![],
+            body.to_vec(),
+            Reason::MissingHeader,
+        ),
+        (
+            "missing shared header",
+            "/in/jodo",
+            jh.clone(),
+            jbody.to_vec(),
+            Reason::RequiredHeaderMismatch,
+        ),
+        (
+            "wrong shared header",
+            "/in/jodo",
+            with(jh.clone(), "X-Jodo-Token", "guess"),
+            jbody.to_vec(),
+            Reason::RequiredHeaderMismatch,
+        ),
+        (
+            "jodo replayed",
+            "/in/jodo",
+            with(jh.clone(), "X-Jodo-Token", "shared-value"),
+            jbody.to_vec(),
+            Reason::Replayed,
+        ),
+    ];
+    for (what, path, headers, b, reason) in &cases {
+        let (code, text) = post(&s.addr, path, headers, b);
+        assert_eq!((code, text), generic(*reason), "{what}");
+    }
+    let big_h = sign(
+        "standard-webhooks",
+        SW_SECRET,
+        "msg_big",
+        now(),
+        &[b'x'; 5000],
+    );
+    assert_eq!(
+        post_declared(&s.addr, "/in/sw", &big_h, 5000),
+        generic(Reason::BodyTooLarge),
+        "oversized"
+    );
+
+    // The allowlist, with the client address from a trusted proxy's X-Forwarded-For.
+    let fbody = br#"{"n":1}"#;
+    let fh = sign("standard-webhooks", SW_SECRET, "msg_fenced_1", now(), fbody);
+    let (code, _) = post(&s.addr, "/in/fenced", &fh, fbody);
+    assert_eq!(code, 403, "127.0.0.1 is not in the allowlist");
+    let (code, _) = post(
+        &s.addr,
+        "/in/fenced",
+        &with(fh.clone(), "X-Forwarded-For", "203.0.113.9"),
+        fbody,
+    );
+    assert_eq!(code, 403, "a forwarded address outside the allowlist");
+    let (code, _) = post(
+        &s.addr,
+        "/in/fenced",
+        &with(fh.clone(), "X-Forwarded-For", "1.2.3.4, 198.51.100.7"),
+        fbody,
+    );
+    assert_eq!(code, 200, "the client the trusted proxy saw is allowed");
+    let (code, _) = post(&s.addr, "/in/nope", &fh, fbody);
+    assert_eq!(code, 404);
+
+    // Three accepted (sw, jodo, fenced): exactly three forwards, three events.
+    wait_for("three forwards", 10, || recv.got.lock().unwrap().len() >= 3);
+    std::thread::sleep(Duration::from_millis(500));
+    let got = recv.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 3, "nothing refused was forwarded");
+    for (src, n) in [("sw", 1), ("jodo", 1), ("fenced", 1)] {
+        let (_, v) = s.call("GET", &format!("/api/v1/sources/{src}"), None);
+        assert_eq!(v["events"], n, "{src}: {v}");
+    }
+    // The required header's value is not shown; secrets never are.
+    let (_, v) = s.call("GET", "/api/v1/sources/jodo", None);
+    assert_eq!(v["required_headers"]["X-Jodo-Token"], "(hidden)");
+    assert!(!v.to_string().contains("jodo-secret") && !v.to_string().contains("shared-value"));
+
+    // store_body = false: the fenced event's body is emptied once forwarded.
+    let (_, msgs) = s.call("GET", "/api/v1/messages?limit=10", None);
+    let fenced = msgs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["event_type"] == "inbound.fenced")
+        .cloned()
+        .expect("the fenced event");
+    let fid = fenced["id"].as_str().unwrap().to_string();
+    wait_for("the fenced body to be dropped", 10, || {
+        let (_, m) = s.call("GET", &format!("/api/v1/messages/{fid}"), None);
+        m["payload"].is_null()
+    });
+    let sw_msg = msgs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["event_type"] == "inbound.sw")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        sw_msg["payload"]["email"], "a@example.com",
+        "sw keeps its body"
+    );
+
+    // Reasons go to the audit table and the metrics, never to the caller.
+    wait_for("the audit rows", 5, || {
+        let (_, r) = s.call("GET", "/api/v1/sources/sw/rejections", None);
+        r["data"].as_array().is_some_and(|a| a.len() >= 6)
+    });
+    let (_, r) = s.call("GET", "/api/v1/sources/sw/rejections", None);
+    let reasons: Vec<&str> = r["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["reason"].as_str().unwrap())
+        .collect();
+    for want in [
+        "signature_mismatch",
+        "timestamp_too_old",
+        "timestamp_in_future",
+        "replayed",
+        "body_too_large",
+    ] {
+        assert!(reasons.contains(&want), "{want} in {reasons:?}");
+    }
+    assert!(
+        !r.to_string().contains("invoice.paid"),
+        "no bodies in the audit"
+    );
+    assert_eq!(
+        metric(
+            &s,
+            "hookseal_inbound_rejected_total{source=\"sw\",reason=\"signature_mismatch\"} "
+        ),
+        1
+    );
+    assert_eq!(
+        metric(&s, "hookseal_inbound_accepted_total{source=\"sw\"} "),
+        1
+    );
+    assert_eq!(
+        metric(&s, "hookseal_inbound_replayed_total{source=\"jodo\"} "),
+        1
+    );
+    wait_for("forwarded counted", 5, || {
+        metric(&s, "hookseal_inbound_forwarded_total{source=\"sw\"} ") == 1
+    });
+}
+
+#[test]
+fn sources_through_the_api_rotation_and_handshakes() {
+    let (recv, raddr, _rt) = receiver();
+    let s = start("gw-api", &[]);
+    // A Slack source (its url_verification handshake) and an endpoint forwarding it.
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/sources",
+        Some(json!({ "name": "slack", "provider": "slack", "secrets": ["old-secret"] })),
+    );
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(v["path"], "/in/slack");
+    let (code, ep) = s.call(
+        "POST",
+        "/api/v1/endpoints",
+        Some(json!({ "url": format!("http://{raddr}/hook"), "source": "slack" })),
+    );
+    assert_eq!(code, 201, "{ep}");
+    let secret = ep["secret"].as_str().unwrap().to_string();
+    // Bad definitions are refused with what is wrong.
+    for (bad, says) in [
+        (
+            json!({ "name": "x", "provider": "nope", "secrets": ["s"] }),
+            "unknown provider",
+        ),
+        (json!({ "name": "x", "provider": "slack" }), "no secret"),
+        (
+            json!({ "name": "a/b", "provider": "slack", "secrets": ["s"] }),
+            "source name",
+        ),
+        (
+            json!({ "name": "t", "provider": "twilio", "secrets": ["s"] }),
+            "public_url",
+        ),
+        (
+            json!({ "name": "slack", "provider": "slack", "secrets": ["s"] }),
+            "exists",
+        ),
+    ] {
+        let (code, v) = s.call("POST", "/api/v1/sources", Some(bad.clone()));
+        assert!(code == 422 || code == 409, "{bad}: {code} {v}");
+        assert!(v["error"].as_str().unwrap().contains(says), "{bad}: {v}");
+    }
+
+    let challenge = br#"{"type":"url_verification","challenge":"c-42","token":"x"}"#;
+    let h = sign("slack", "old-secret", "", now(), challenge);
+    let (code, text) = post(&s.addr, "/in/slack", &h, challenge);
+    assert_eq!(
+        (code, text.as_str()),
+        (200, "c-42"),
+        "the handshake is answered"
+    );
+
+    let event = |n: u32| format!(r#"{{"type":"event_callback","event_id":"Ev{n}"}}"#);
+    let (code, _) = post(
+        &s.addr,
+        "/in/slack",
+        &sign("slack", "old-secret", "", now(), event(1).as_bytes()),
+        event(1).as_bytes(),
+    );
+    assert_eq!(code, 200);
+    wait_for("the forward", 10, || !recv.got.lock().unwrap().is_empty());
+    assert!(verify(&recv.got.lock().unwrap()[0], &[&secret]).is_ok());
+
+    // Rotation with grace: old and new both verify.
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/sources/slack/secrets/rotate",
+        Some(json!({ "secret": "new-secret", "grace_secs": 2 })),
+    );
+    assert_eq!(code, 200, "{v}");
+    for (n, key) in [(2, "old-secret"), (3, "new-secret")] {
+        let b = event(n);
+        let (code, _) = post(
+            &s.addr,
+            "/in/slack",
+            &sign("slack", key, "", now(), b.as_bytes()),
+            b.as_bytes(),
+        );
+        assert_eq!(code, 200, "{key} during the grace period");
+    }
+    // After it, only the new one.
+    std::thread::sleep(Duration::from_millis(2300));
+    let b = event(4);
+    let (code, _) = post(
+        &s.addr,
+        "/in/slack",
+        &sign("slack", "old-secret", "", now(), b.as_bytes()),
+        b.as_bytes(),
+    );
+    assert_eq!(code, 401, "the old secret after the grace period");
+    let (code, _) = post(
+        &s.addr,
+        "/in/slack",
+        &sign("slack", "new-secret", "", now(), b.as_bytes()),
+        b.as_bytes(),
+    );
+    assert_eq!(code, 200);
+
+    // Deleted: gone from /in.
+    let (code, _) = s.call("DELETE", "/api/v1/sources/slack", None);
+    assert_eq!(code, 204);
+    let b = event(5);
+    let (code, _) = post(
+        &s.addr,
+        "/in/slack",
+        &sign("slack", "new-secret", "", now(), b.as_bytes()),
+        b.as_bytes(),
+    );
+    assert_eq!(code, 404);
+}
+
+/// Sends `ids` from 16 threads; returns the ids answered 200. With `kill_after`,
+/// SIGKILLs the server once that many were acknowledged.
+fn send_all(
+    addr: &str,
+    ids: &[String],
+    kill_after: Option<(usize, &Mutex<Option<std::process::Child>>)>,
+) -> (Vec<String>, Vec<String>) {
+    let acked = Mutex::new(Vec::new());
+    let replayed = Mutex::new(Vec::new());
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..16 {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(id) = ids.get(i) else { return };
+                let body = format!(r#"{{"id":"{id}"}}"#);
+                let h = sign("standard-webhooks", SW_SECRET, id, now(), body.as_bytes());
+                let r = std::panic::catch_unwind(|| post(addr, "/in/sw", &h, body.as_bytes()));
+                match r {
+                    Ok((200, _)) => {
+                        let mut a = acked.lock().unwrap();
+                        a.push(id.clone());
+                        if let Some((n, child)) = kill_after {
+                            if a.len() == n {
+                                if let Some(mut c) = child.lock().unwrap().take() {
+                                    let _ = c.kill();
+                                    let _ = c.wait();
+                                }
+                            }
+                        }
+                    }
+                    Ok((409, _)) => replayed.lock().unwrap().push(id.clone()),
+                    _ => {}
+                }
+            });
+        }
+    });
+    (acked.into_inner().unwrap(), replayed.into_inner().unwrap())
+}
+
+#[test]
+fn crash_under_load_loses_no_acknowledged_event_and_retries_are_not_doubled() {
+    let (recv, raddr, _rt) = receiver();
+    let dir = std::env::temp_dir().join(format!("hookseal-serve-{}-gw-crash", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let cfg_path = dir.with_extension("toml");
+    std::fs::write(&cfg_path, config(raddr, "")).unwrap();
+    let env = [("TEST_JODO_SECRET", "j")];
+    let (child, addr, _, _) = spawn(&dir, &env, Some(&cfg_path));
+    let ids: Vec<String> = (0..3000).map(|i| format!("msg_gw_crash_{i}")).collect();
+    let child = Mutex::new(Some(child));
+    let (acked, _) = send_all(&addr, &ids, Some((1000, &child)));
+    assert!(child.lock().unwrap().is_none(), "killed mid-way");
+    assert!(acked.len() >= 1000 && acked.len() < 3000, "{}", acked.len());
+
+    // Restart on the same data. The provider retries what got no answer; to
+    // check dedup survived the crash, it also retries everything that was acked.
+    let (child2, addr2, _, _) = spawn(&dir, &env, Some(&cfg_path));
+    let s = Server {
+        child: child2,
+        addr: addr2.clone(),
+        ingress_addr: None,
+        token: String::new(),
+        dir: dir.clone(),
+    };
+    let unanswered: Vec<String> = ids.iter().filter(|i| !acked.contains(i)).cloned().collect();
+    let (acked2, replayed2) = send_all(&addr2, &unanswered, None);
+    assert_eq!(
+        acked2.len() + replayed2.len(),
+        unanswered.len(),
+        "every retry is either stored now or found already stored"
+    );
+    let (again, replayed3) = send_all(&addr2, &acked, None);
+    assert!(
+        again.is_empty(),
+        "an acknowledged event is never stored twice"
+    );
+    assert_eq!(replayed3.len(), acked.len());
+
+    // Every event is forwarded (at least once), and only those.
+    wait_for("all 3000 forwarded", 60, || unique_ids(&recv).len() >= 3000);
+    let seen = unique_ids(&recv);
+    assert_eq!(seen.len(), 3000);
+    for r in recv.got.lock().unwrap().iter() {
+        assert!(ids.contains(&verify_forwarded(r)));
+    }
+    drop(s);
+    let _ = std::fs::remove_file(&cfg_path);
+}
+
+#[test]
+fn a_flood_of_bad_requests_does_not_starve_good_ones() {
+    let (recv, raddr, _rt) = receiver();
+    let s = start_with_config(
+        "gw-flood",
+        &[("TEST_JODO_SECRET", "j")],
+        Some(&config(raddr, "")),
+    );
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let bad_sent = AtomicUsize::new(0);
+    let good_ok = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        // Slow clients that never finish their headers hold only their own socket.
+        let mut idle = Vec::new();
+        for _ in 0..50 {
+            let mut c = TcpStream::connect(&s.addr).unwrap();
+            let _ = c.write_all(b"POST /in/sw HTTP/1.1\r\nHost: x\r\n");
+            idle.push(c);
+        }
+        for t in 0..6 {
+            let (stop, bad_sent, addr) = (&stop, &bad_sent, &s.addr);
+            scope.spawn(move || {
+                let body = br#"{"x":1}"#;
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    let id = format!("bad_{t}_{n}");
+                    let (path, h, b): (&str, Vec<(String, String)>, Vec<u8>) = match n % 3 {
+                        // Forged signature.
+                        0 => (
+                            "/in/sw",
+                            sign(
+                                "standard-webhooks",
+                                "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                &id,
+                                now(),
+                                body,
+                            ),
+                            body.to_vec(),
+                        ),
+                        // Oversized (refused on its Content-Length, before reading).
+                        1 => ("/in/sw", vec![], Vec::new()),
+                        // Wrong source address.
+                        _ => (
+                            "/in/fenced",
+                            sign("standard-webhooks", SW_SECRET, &id, now(), body),
+                            body.to_vec(),
+                        ),
+                    };
+                    let (code, _) = if b.is_empty() {
+                        post_declared(addr, path, &h, 64 * 1024 * 1024)
+                    } else {
+                        post(addr, path, &h, &b)
+                    };
+                    assert!(
+                        [401, 403, 413].contains(&code),
+                        "bad request answered {code}"
+                    );
+                    bad_sent.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+        // The good traffic: 200 valid events among the flood.
+        std::thread::sleep(Duration::from_millis(300));
+        for i in 0..200 {
+            let id = format!("good_{i}");
+            let body = format!(r#"{{"i":{i}}}"#);
+            let h = sign("standard-webhooks", SW_SECRET, &id, now(), body.as_bytes());
+            let (code, text) = post(&s.addr, "/in/sw", &h, body.as_bytes());
+            assert_eq!(code, 200, "a valid request during the flood: {text}");
+            good_ok.fetch_add(1, Ordering::Relaxed);
+        }
+        stop.store(true, Ordering::Relaxed);
+        drop(idle);
+    });
+    let bad = bad_sent.load(Ordering::Relaxed);
+    let good = good_ok.load(Ordering::Relaxed);
+    eprintln!(
+        "flood: {bad} bad and {good} good requests in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(good, 200);
+    assert!(
+        bad >= 9 * good,
+        "the flood was at least 90 % of traffic: {bad} bad"
+    );
+    wait_for("200 forwards", 20, || recv.got.lock().unwrap().len() >= 200);
+}
+
+#[test]
+fn https_listeners_and_https_forwarding() {
+    use tokio_rustls::rustls;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let cert = fixtures.join("server-test-only.pem");
+    let key = fixtures.join("server-test-only.key");
+    let ca = fixtures.join("ca-test-only.pem");
+
+    // A receiver that speaks only TLS, with the test CA's certificate.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let got: std::sync::Arc<Mutex<Vec<Received>>> = Default::default();
+    let g = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let g = g.clone();
+                async move {
+                    g.lock().unwrap().push(Received {
+                        headers: headers
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                            .collect(),
+                        body: body.to_vec(),
+                        status: 200,
+                    });
+                    "ok"
+                }
+            },
+        ),
+    );
+    let acceptor =
+        hookseal_server::listen::tls_acceptor(cert.to_str().unwrap(), key.to_str().unwrap())
+            .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let raddr = listener.local_addr().unwrap();
+    rt.spawn(hookseal_server::listen::serve(
+        listener,
+        app,
+        Some(acceptor),
+        std::future::pending(),
+    ));
+
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ingress_port = free.local_addr().unwrap().port();
+    drop(free);
+    let ingress_listen = format!("127.0.0.1:{ingress_port}");
+    let toml = format!(
+        r#"
+[[sources]]
+name = "sw"
+provider = "standard-webhooks"
+secrets = ["{SW_SECRET}"]
+forward = [{{ url = "https://localhost:{}/hook", secret = "{FWD_SECRET}" }}]
+"#,
+        raddr.port()
+    );
+    let s = start_with_config(
+        "gw-tls",
+        &[
+            ("HOOKSEAL_SERVER__TLS_CERT_FILE", cert.to_str().unwrap()),
+            ("HOOKSEAL_SERVER__TLS_KEY_FILE", key.to_str().unwrap()),
+            ("HOOKSEAL_DELIVERY__EXTRA_ROOT_PEM", ca.to_str().unwrap()),
+            ("HOOKSEAL_INGRESS__LISTEN", &ingress_listen),
+        ],
+        Some(&toml),
+    );
+    let in_addr = s.ingress_addr.clone().unwrap();
+
+    // A TLS client that trusts the test CA.
+    let mut roots = rustls::RootCertStore::empty();
+    use rustls_pki_types::pem::PemObject;
+    for c in rustls_pki_types::CertificateDer::pem_file_iter(&ca).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let client = std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    );
+    let tls_post = |addr: &str, path: &str, headers: &[(String, String)], body: &[u8]| {
+        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+        let conn = rustls::ClientConnection::new(client.clone(), name).unwrap();
+        let tcp = TcpStream::connect(addr).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        let mut req = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        tls.write_all(req.as_bytes()).unwrap();
+        tls.write_all(body).unwrap();
+        let mut raw = Vec::new();
+        let _ = tls.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw).to_string();
+        text.split(' ')
+            .nth(1)
+            .and_then(|c| c.parse::<u16>().ok())
+            .unwrap_or(0)
+    };
+
+    let body = br#"{"type":"over.tls"}"#;
+    let h = sign("standard-webhooks", SW_SECRET, "msg_tls_1", now(), body);
+    assert_eq!(tls_post(&in_addr, "/in/sw", &h, body), 200, "HTTPS ingress");
+    // The admin listener is separate and does not serve /in; it speaks TLS too.
+    assert_eq!(tls_post(&s.addr, "/in/sw", &h, body), 404);
+    // Plain HTTP to a TLS listener gets no HTTP answer.
+    let (code, _) = post(&in_addr, "/in/sw", &h, body);
+    assert_eq!(code, 0);
+    // Forwarded over HTTPS to the receiver that trusts only its own CA chain.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while got.lock().unwrap().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let r = got
+        .lock()
+        .unwrap()
+        .first()
+        .cloned()
+        .expect("forwarded over HTTPS");
+    assert_eq!(verify_forwarded(&r), "msg_tls_1");
+    assert_eq!(r.body, body);
+}

@@ -1,0 +1,405 @@
+//! The inbound gateway: `POST /in/{source}`.
+//!
+//! Each request meets its source's policy on the raw bytes — address (before the
+//! body is read), required headers, signature, timestamp window — and then the
+//! durable replay check, which runs inside the same write transaction that
+//! stores the event and fans it out to the source's endpoints. The provider gets
+//! its 2xx only after that transaction commits (group commit under load).
+//!
+//! Refusals answer 401 / 403 / 409 / 413 with a generic body; the reason code
+//! goes to the log, the metrics and the rejection audit table (rate-limited,
+//! bounded), never to the caller.
+
+pub mod source;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use hookseal::{IpAllowlist, Reason, Rejection};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use tokio::sync::{Notify, Semaphore};
+
+use crate::config::IngressConfig;
+use crate::crypto::DataKey;
+use crate::delivery::now_ms;
+use crate::metrics::{Metrics, SourceCounters};
+use crate::store::{InboundEvent, Ingested, RejectionRecord, Store, StoreError};
+
+pub use source::{ForwardTarget, SourceConfig};
+
+/// A source ready to verify: its policy built, its counters at hand.
+pub struct Live {
+    pub def: SourceConfig,
+    pub policy: hookseal::Policy,
+    handshake: Option<(hookseal::provider::Handshake, String)>,
+    /// When a secret in use expires (ms): the source is rebuilt then.
+    rebuild_at: Option<i64>,
+    counters: Arc<SourceCounters>,
+}
+
+/// The sources, as built from the store.
+#[derive(Default)]
+pub struct Sources {
+    map: RwLock<HashMap<String, Arc<Live>>>,
+}
+
+impl Sources {
+    fn get(&self, name: &str) -> Option<Arc<Live>> {
+        self.map
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    /// Rebuilds one source from the store (or forgets it if it is gone).
+    pub fn reload(
+        &self,
+        store: &dyn Store,
+        key: &DataKey,
+        metrics: &Metrics,
+        name: &str,
+    ) -> anyhow::Result<Option<Arc<Live>>> {
+        let live = match store.get_source(name) {
+            Ok(row) => Some(Arc::new(source::build(&row, key, metrics, now_ms())?)),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let mut m = self.map.write().unwrap_or_else(|p| p.into_inner());
+        match &live {
+            Some(l) => m.insert(name.to_string(), l.clone()),
+            None => m.remove(name),
+        };
+        Ok(live)
+    }
+
+    /// Rebuilds every source; a source that no longer builds is logged and left out.
+    pub fn reload_all(
+        &self,
+        store: &dyn Store,
+        key: &DataKey,
+        metrics: &Metrics,
+    ) -> anyhow::Result<()> {
+        let now = now_ms();
+        let mut fresh = HashMap::new();
+        for row in store.list_sources()? {
+            match source::build(&row, key, metrics, now) {
+                Ok(l) => {
+                    fresh.insert(row.name.clone(), Arc::new(l));
+                }
+                Err(e) => tracing::error!(source = %row.name, error = %e, "source not loaded"),
+            }
+        }
+        *self.map.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        Ok(())
+    }
+
+    /// Every source's retention: (name, days).
+    pub fn retention(&self) -> Vec<(String, u32)> {
+        self.map
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|l| (l.def.name.clone(), l.def.retention_days))
+            .collect()
+    }
+}
+
+/// Rejections waiting to be written, and this second's budget.
+struct Audit {
+    per_sec: u32,
+    window: i64,
+    used: u32,
+    pending: Vec<RejectionRecord>,
+}
+
+/// The gateway's shared state.
+pub struct Ingress {
+    pub sources: Sources,
+    pub store: Arc<dyn Store>,
+    pub key: Arc<DataKey>,
+    pub metrics: Arc<Metrics>,
+    pub wake: Arc<Notify>,
+    permits: Arc<Semaphore>,
+    trusted: IpAllowlist,
+    body_timeout: Duration,
+    audit: Mutex<Audit>,
+}
+
+impl Ingress {
+    pub fn new(
+        cfg: &IngressConfig,
+        store: Arc<dyn Store>,
+        key: Arc<DataKey>,
+        metrics: Arc<Metrics>,
+        wake: Arc<Notify>,
+    ) -> anyhow::Result<Ingress> {
+        Ok(Ingress {
+            sources: Sources::default(),
+            store,
+            key,
+            metrics,
+            wake,
+            permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
+            trusted: IpAllowlist::parse(&cfg.trusted_proxies)?,
+            body_timeout: Duration::from_secs(cfg.body_timeout_secs),
+            audit: Mutex::new(Audit {
+                per_sec: cfg.audit_per_sec,
+                window: 0,
+                used: 0,
+                pending: Vec::new(),
+            }),
+        })
+    }
+
+    /// Rebuilds one source after an API change.
+    pub fn reload(&self, name: &str) -> anyhow::Result<()> {
+        self.sources
+            .reload(&*self.store, &self.key, &self.metrics, name)
+            .map(|_| ())
+    }
+
+    /// Counts, logs and audits a refusal, and answers it generically.
+    fn refuse(&self, live: &Live, r: Rejection, ip: IpAddr) -> Response {
+        let reason = r.reason();
+        live.counters.rejected(reason);
+        tracing::info!(source = %live.def.name, reason = reason.code(), detail = r.detail(), %ip, "inbound request refused");
+        let now = now_ms();
+        {
+            let mut a = self.audit.lock().unwrap_or_else(|p| p.into_inner());
+            if now / 1000 != a.window {
+                a.window = now / 1000;
+                a.used = 0;
+            }
+            if a.used < a.per_sec && a.pending.len() < 10_000 {
+                a.used += 1;
+                a.pending.push(RejectionRecord {
+                    at: now,
+                    source: live.def.name.clone(),
+                    reason: reason.code().to_string(),
+                    status: reason.http_status(),
+                    remote_ip: Some(ip.to_string()),
+                    detail: r.detail().chars().take(300).collect(),
+                });
+            } else {
+                self.metrics.audit_dropped();
+            }
+        }
+        plain(reason.http_status(), reason.public_message())
+    }
+
+    /// Writes the waiting audit rows (one transaction), every 200 ms.
+    pub async fn run_audit_writer(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let batch =
+                std::mem::take(&mut self.audit.lock().unwrap_or_else(|p| p.into_inner()).pending);
+            if !batch.is_empty() {
+                if let Err(e) = self.store.record_rejections(batch).await {
+                    tracing::error!(error = %e, "writing the rejection audit failed");
+                }
+            }
+        }
+    }
+}
+
+fn plain(status: u16, msg: &'static str) -> Response {
+    let mut r = Response::new(Body::from(msg));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// The `/in/{source}` routes.
+pub fn router(ingress: Arc<Ingress>) -> Router {
+    Router::new()
+        .route("/in/{source}", post(receive))
+        .with_state(ingress)
+}
+
+/// Headers never passed on to endpoints: hop-by-hop, framing, and the ones the
+/// delivery sets itself.
+const NOT_PASSED: &[&str] = &[
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-authorization",
+    "proxy-connection",
+    "expect",
+    "user-agent",
+];
+
+async fn receive(
+    State(ing): State<Arc<Ingress>>,
+    Path(name): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let Some(mut live) = ing.sources.get(&name) else {
+        ing.metrics.unknown_source();
+        return plain(404, "not found");
+    };
+    let now = now_ms();
+    if live.rebuild_at.is_some_and(|t| t <= now) {
+        // A secret's grace period ended: rebuild before verifying with it.
+        let ing2 = ing.clone();
+        let n = name.clone();
+        match tokio::task::spawn_blocking(move || {
+            ing2.sources
+                .reload(&*ing2.store, &ing2.key, &ing2.metrics, &n)
+        })
+        .await
+        {
+            Ok(Ok(Some(l))) => live = l,
+            Ok(Ok(None)) => return plain(404, "not found"),
+            _ => return plain(503, "temporarily unavailable; retry"),
+        }
+    }
+    // Bounded work: beyond the limit, refuse at once rather than queue.
+    let Ok(_permit) = ing.permits.clone().try_acquire_owned() else {
+        ing.metrics.ingress_busy();
+        return plain(503, "busy; retry");
+    };
+    let (parts, body) = req.into_parts();
+    let ip = hookseal::ip::client_ip(peer.ip(), &parts.headers, &ing.trusted);
+    // A wrong source is refused before its body is read.
+    if let Err(r) = live.policy.check_ip(Some(ip)) {
+        return ing.refuse(&live, r, ip);
+    }
+    let limit = live.def.max_body_bytes;
+    let too_large = || Rejection::new(Reason::BodyTooLarge, format!("body exceeds {limit} bytes"));
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return ing.refuse(&live, too_large(), ip);
+    }
+    let bytes =
+        match tokio::time::timeout(ing.body_timeout, Limited::new(body, limit).collect()).await {
+            Ok(Ok(c)) => c.to_bytes(),
+            Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+                return ing.refuse(&live, too_large(), ip)
+            }
+            Ok(Err(_)) => return plain(400, "could not read the request body"),
+            Err(_) => return plain(408, "request body too slow"),
+        };
+    let url = match &live.def.public_url {
+        Some(origin) => format!(
+            "{}{}",
+            origin.trim_end_matches('/'),
+            parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/")
+        ),
+        None => String::new(),
+    };
+    // What borrows the request (not Send) ends before the store is awaited.
+    let ev = {
+        let request = hookseal::Request::new(&parts.headers, &bytes)
+            .with_method(parts.method.as_str())
+            .with_url(&url)
+            .with_remote_ip(ip);
+        let verified = match live.policy.verify(&request, now / 1000) {
+            Ok(v) => v,
+            Err(r) => return ing.refuse(&live, r, ip),
+        };
+        if let Some((h, secret)) = &live.handshake {
+            if let Some(reply) = h.reply(&parts.headers, &bytes, secret) {
+                let mut r = Response::new(Body::from(reply.body));
+                *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(reply.content_type),
+                );
+                return r;
+            }
+        }
+        let (dedup_key, dedup_until) = match verified.dedup() {
+            Some((k, until)) => (k.to_string(), until.saturating_mul(1000)),
+            // A scheme that binds no id and no signature (a static token): the body
+            // itself is the best evidence of "the same request again".
+            None => (
+                format!(
+                    "body:{}",
+                    hookseal::codec::hex_encode(
+                        ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref()
+                    )
+                ),
+                now + live.def.dedup_secs() * 1000,
+            ),
+        };
+        let headers = if live.def.forward_headers {
+            parts
+                .headers
+                .iter()
+                .filter(|(n, _)| !NOT_PASSED.contains(&n.as_str()))
+                .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        InboundEvent {
+            source: live.def.name.clone(),
+            dedup_key,
+            dedup_until,
+            webhook_id: verified.id.as_deref().map(str::to_string),
+            content_type: parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            headers,
+            payload: bytes.to_vec(),
+            drop_body: !live.def.store_body,
+        }
+    };
+    match ing.store.ingest(ev, now).await {
+        Ok(Ingested::Accepted { deliveries, .. }) => {
+            live.counters.accepted();
+            if deliveries > 0 {
+                ing.wake.notify_one();
+            }
+            let mut r = plain(200, "accepted");
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Ok(Ingested::Replayed { message_id }) => {
+            live.counters.replayed();
+            ing.refuse(
+                &live,
+                Rejection::new(
+                    Reason::Replayed,
+                    format!("already accepted as {message_id}"),
+                ),
+                ip,
+            )
+        }
+        Err(e) => {
+            // Not stored: the provider should retry (and its retry is not a replay).
+            tracing::error!(source = %live.def.name, error = %e, "storing an inbound event failed");
+            plain(503, "temporarily unavailable; retry")
+        }
+    }
+}

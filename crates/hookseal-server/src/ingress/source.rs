@@ -1,0 +1,366 @@
+//! A source's definition (from `[[sources]]` or the admin API), how it is stored
+//! (sealed), and how it becomes a [`Live`] policy.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use hookseal::scheme::options::{Names, SchemeOptions};
+use hookseal::{IpMode, Policy};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::Live;
+use crate::crypto::DataKey;
+use crate::metrics::Metrics;
+use crate::store::{ConfigEndpoint, Endpoint, SealedSecret, SigningScheme, SourceRow};
+
+/// A source: where `/in/{name}` requests come from and how they are checked.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// The path segment: `/in/{name}`.
+    pub name: String,
+    /// A preset, or `hmac`, `jwt`, `token`, `ed25519`, `ecdsa-p256`.
+    pub provider: String,
+    /// A generic scheme's shape (the `hookseal verify` options, snake_case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<SchemeOptions>,
+    /// The provider's secrets or keys (several while it rotates). Never stored in
+    /// the definition: they are sealed one by one.
+    #[serde(default, skip_serializing)]
+    pub secrets: Vec<String>,
+    /// Environment variables holding secrets (config file only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_env: Vec<String>,
+    /// Files holding secrets (config file only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_files: Vec<PathBuf>,
+    /// Allowed sender ranges, added to the preset's published ones.
+    #[serde(default)]
+    pub allow_ips: Vec<String>,
+    /// Apply the preset's published ranges.
+    #[serde(default = "yes")]
+    pub provider_ips: bool,
+    /// Headers that must carry exactly these values (a shared custom header).
+    #[serde(default)]
+    pub required_headers: BTreeMap<String, String>,
+    /// Timestamp tolerance in seconds (default: the preset's, else 300).
+    #[serde(default)]
+    pub tolerance_secs: Option<i64>,
+    #[serde(default = "default_body")]
+    pub max_body_bytes: usize,
+    /// The public origin providers call (schemes that sign the URL).
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// How long (s) an id is remembered when no signed timestamp bounds it.
+    #[serde(default)]
+    pub dedup_secs: Option<i64>,
+    /// Pass the provider's headers on to the endpoints.
+    #[serde(default)]
+    pub forward_headers: bool,
+    /// Stored events are deleted after this many days.
+    #[serde(default = "default_retention")]
+    pub retention_days: u32,
+    /// false: the body is emptied once every forward succeeded.
+    #[serde(default = "yes")]
+    pub store_body: bool,
+    /// Endpoints the config file declares (API sources attach endpoints with
+    /// `source` on endpoint create instead).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forward: Vec<ForwardTarget>,
+}
+
+/// An endpoint a config-declared source forwards to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardTarget {
+    pub url: String,
+    /// The signing secret (default: generated once, readable through the API).
+    #[serde(default, skip_serializing)]
+    pub secret: Option<String>,
+    /// Read the secret from this environment variable instead.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    #[serde(default)]
+    pub scheme: SigningScheme,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_body() -> usize {
+    1024 * 1024
+}
+fn default_retention() -> u32 {
+    30
+}
+
+/// The context sealed values of a source are bound to.
+fn context(name: &str) -> String {
+    format!("source:{name}")
+}
+
+impl SourceConfig {
+    /// How long an unbounded id is remembered (seconds).
+    pub fn dedup_secs(&self) -> i64 {
+        self.dedup_secs
+            .unwrap_or(hookseal::policy::DEFAULT_REPLAY_TTL)
+    }
+
+    /// Checks the definition and builds its policy with `secrets`.
+    pub fn policy(&self, secrets: &[String]) -> anyhow::Result<Policy> {
+        let n = &self.name;
+        anyhow::ensure!(
+            !n.is_empty()
+                && n.len() <= 64
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "source name {n:?}: use 1-64 letters, digits, '-' or '_'"
+        );
+        anyhow::ensure!(
+            (1024..=64 * 1024 * 1024).contains(&self.max_body_bytes),
+            "source {n}: max_body_bytes must be within 1 KiB..=64 MiB"
+        );
+        anyhow::ensure!(
+            (1..=3650).contains(&self.retention_days),
+            "source {n}: retention_days must be within 1..=3650"
+        );
+        if let Some(t) = self.tolerance_secs {
+            anyhow::ensure!(
+                (1..=86_400).contains(&t),
+                "source {n}: tolerance_secs must be within 1..=86400"
+            );
+        }
+        if let Some(d) = self.dedup_secs {
+            anyhow::ensure!(
+                (60..=30 * 86_400).contains(&d),
+                "source {n}: dedup_secs must be within 60..=2592000"
+            );
+        }
+        let mut opts = self.scheme.clone().unwrap_or_default();
+        if opts.provider.is_empty() {
+            opts.provider = self.provider.clone();
+        }
+        anyhow::ensure!(
+            opts.provider.eq_ignore_ascii_case(&self.provider),
+            "source {n}: scheme.provider differs from provider"
+        );
+        let resolved = opts
+            .resolve(Names::Keys)
+            .map_err(|e| anyhow::anyhow!("source {n}: {e}"))?;
+        anyhow::ensure!(
+            !secrets.is_empty(),
+            "source {n}: no secret (give secrets, secret_env or secret_files)"
+        );
+        if resolved.spec.needs_url() {
+            let u = self.public_url.as_deref().unwrap_or("");
+            anyhow::ensure!(
+                u.starts_with("https://") || u.starts_with("http://"),
+                "source {n}: {} signs the request URL: set public_url to the origin providers call, e.g. https://hooks.example.com",
+                self.provider
+            );
+        }
+        let tolerance = self
+            .tolerance_secs
+            .or(resolved.preset.map(|p| p.tolerance))
+            .unwrap_or(hookseal::DEFAULT_TOLERANCE);
+        let mut b = Policy::builder(resolved.spec)
+            .source(n.clone())
+            .secrets(secrets.iter().cloned())
+            .tolerance(tolerance)
+            .ip_mode(IpMode::Required)
+            .replay_ttl(self.dedup_secs());
+        if self.provider_ips {
+            if let Some(p) = resolved.preset {
+                for r in p.allow_ips {
+                    b = b.allow_ip(*r);
+                }
+            }
+        }
+        for r in &self.allow_ips {
+            b = b.allow_ip(r.clone());
+        }
+        for (h, v) in &self.required_headers {
+            b = b.require_header(h.clone(), v.clone());
+        }
+        b.build().map_err(|e| anyhow::anyhow!("source {n}: {e}"))
+    }
+
+    /// Every secret: inline, from the environment, from files.
+    pub fn collect_secrets(&self) -> anyhow::Result<Vec<String>> {
+        let mut out = self.secrets.clone();
+        for var in &self.secret_env {
+            out.push(std::env::var(var).map_err(|_| {
+                anyhow::anyhow!(
+                    "source {}: environment variable {var} is not set",
+                    self.name
+                )
+            })?);
+        }
+        for f in &self.secret_files {
+            let t = std::fs::read_to_string(f).map_err(|e| {
+                anyhow::anyhow!("source {}: cannot read {}: {e}", self.name, f.display())
+            })?;
+            out.push(t.trim_end_matches(['\n', '\r']).to_string());
+        }
+        Ok(out)
+    }
+
+    /// The definition as the API shows it: required header values hidden.
+    pub fn redacted(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Some(h) = v
+            .get_mut("required_headers")
+            .and_then(|h| h.as_object_mut())
+        {
+            for val in h.values_mut() {
+                *val = json!("(hidden)");
+            }
+        }
+        v
+    }
+
+    /// The stored row: the definition sealed (secrets apart), each secret sealed.
+    pub fn to_row(
+        &self,
+        secrets: &[String],
+        key: &DataKey,
+        from_config: bool,
+        now: i64,
+    ) -> anyhow::Result<SourceRow> {
+        let mut def = self.clone();
+        def.secrets.clear();
+        let ctx = context(&self.name);
+        Ok(SourceRow {
+            name: self.name.clone(),
+            sealed_def: key.seal(&ctx, &serde_json::to_vec(&def)?),
+            from_config,
+            // Stored newest first: the first listed counts as the newest (the
+            // one a handshake such as Zoom's answers with).
+            secrets: secrets
+                .iter()
+                .enumerate()
+                .map(|(i, s)| SealedSecret {
+                    sealed: key.seal(&ctx, s.as_bytes()),
+                    created_at: now - i as i64,
+                    expires_at: None,
+                })
+                .collect(),
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// The endpoints a config-declared source forwards to, with stable ids.
+    pub fn config_endpoints(&self, key: &DataKey, now: i64) -> anyhow::Result<Vec<ConfigEndpoint>> {
+        let mut out = Vec::new();
+        for t in &self.forward {
+            let digest = ring::digest::digest(&ring::digest::SHA256, t.url.as_bytes());
+            let id = format!(
+                "ep_cfg_{}_{}",
+                self.name,
+                hookseal::codec::hex_encode(&digest.as_ref()[..6])
+            );
+            let secret = match (&t.secret, &t.secret_env) {
+                (Some(s), _) => Some(s.clone()),
+                (None, Some(var)) => Some(std::env::var(var).map_err(|_| {
+                    anyhow::anyhow!(
+                        "source {}: environment variable {var} is not set",
+                        self.name
+                    )
+                })?),
+                (None, None) => None,
+            };
+            let seal = |s: &str| SealedSecret {
+                sealed: key.seal(&id, s.as_bytes()),
+                created_at: now,
+                expires_at: None,
+            };
+            let generated = crate::api::generate_secret(&t.scheme);
+            out.push(ConfigEndpoint {
+                endpoint: Endpoint {
+                    id: id.clone(),
+                    url: t.url.clone(),
+                    description: format!("forwards source {}", self.name),
+                    event_types: Vec::new(),
+                    headers: t.headers.clone(),
+                    scheme: t.scheme.clone(),
+                    rate_limit: None,
+                    max_concurrency: None,
+                    enabled: true,
+                    source: Some(self.name.clone()),
+                    disabled_reason: None,
+                    failing_since: None,
+                    created_at: now,
+                    updated_at: now,
+                },
+                secret: secret.as_deref().map(seal),
+                generated: seal(&generated),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Opens a stored source and builds it.
+pub fn build(row: &SourceRow, key: &DataKey, metrics: &Metrics, now: i64) -> anyhow::Result<Live> {
+    let ctx = context(&row.name);
+    let def: SourceConfig = serde_json::from_slice(&key.open(&ctx, &row.sealed_def)?)?;
+    let mut secrets = Vec::new();
+    let mut rebuild_at: Option<i64> = None;
+    for s in &row.secrets {
+        match s.expires_at {
+            Some(e) if e <= now => continue,
+            Some(e) => rebuild_at = Some(rebuild_at.map_or(e, |r| r.min(e))),
+            None => {}
+        }
+        secrets.push(String::from_utf8(key.open(&ctx, &s.sealed)?)?);
+    }
+    let policy = def.policy(&secrets)?;
+    let handshake = hookseal::provider::find(&def.provider)
+        .and_then(|p| p.handshake)
+        .map(|h| (h, secrets[0].clone()));
+    Ok(Live {
+        counters: metrics.source(&def.name),
+        def,
+        policy,
+        handshake,
+        rebuild_at,
+    })
+}
+
+/// Whether `secret` fits a stored source's scheme (a rotation's new secret).
+pub fn check_secret(row: &SourceRow, key: &DataKey, secret: &str) -> anyhow::Result<()> {
+    let def: SourceConfig =
+        serde_json::from_slice(&key.open(&context(&row.name), &row.sealed_def)?)?;
+    def.policy(&[secret.to_string()]).map(|_| ())
+}
+
+/// A source as the API shows it.
+pub fn view(row: &SourceRow, key: &DataKey, now: i64) -> anyhow::Result<Value> {
+    let def: SourceConfig =
+        serde_json::from_slice(&key.open(&context(&row.name), &row.sealed_def)?)?;
+    let mut v = def.redacted();
+    v["from_config"] = json!(row.from_config);
+    v["created_at"] = json!(row.created_at);
+    v["updated_at"] = json!(row.updated_at);
+    v["secrets"] = json!(row
+        .secrets
+        .iter()
+        .filter(|s| s.expires_at.is_none_or(|e| e > now))
+        .map(|s| json!({ "created_at": s.created_at, "expires_at": s.expires_at }))
+        .collect::<Vec<_>>());
+    v["path"] = json!(format!("/in/{}", row.name));
+    Ok(v)
+}
+
+/// Seals one secret for a source.
+pub fn seal_secret(key: &DataKey, name: &str, secret: &str, now: i64) -> SealedSecret {
+    SealedSecret {
+        sealed: key.seal(&context(name), secret.as_bytes()),
+        created_at: now,
+        expires_at: None,
+    }
+}
