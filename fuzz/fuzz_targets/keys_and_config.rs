@@ -31,12 +31,15 @@ fuzz_target!(|data: &[u8]| {
         let _ = o.resolve(hookseal::scheme::options::Names::Keys);
     }
     let trusted = hookseal::IpAllowlist::parse(&["10.0.0.0/8", "::1/128"]).unwrap();
-    for name in ["x-forwarded-for", "forwarded"] {
+    for (name, which) in [
+        ("x-forwarded-for", hookseal::ip::ProxyHeader::XForwardedFor),
+        ("forwarded", hookseal::ip::ProxyHeader::Forwarded),
+    ] {
         if let Ok(v) = http::HeaderValue::from_str(s) {
             let mut h = http::HeaderMap::new();
             h.insert(name, v);
             let peer = std::net::IpAddr::from([10, 0, 0, 1]);
-            let ip = hookseal::ip::client_ip(peer, &h, &trusted);
+            let ip = hookseal::ip::client_ip(peer, &h, &trusted, which);
             // The answer is the peer or an untrusted address the header names.
             assert!(ip == peer || !trusted.allows(ip));
         }

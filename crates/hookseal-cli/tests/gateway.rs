@@ -131,6 +131,12 @@ required_headers = {{ "X-Jodo-Token" = "shared-value" }}
 forward = [{{ url = "http://{recv}/hook", secret = "{FWD_SECRET}" }}]
 
 [[sources]]
+name = "quick"
+provider = "standard-webhooks"
+secrets = ["{SW_SECRET}"]
+tolerance_secs = 1
+
+[[sources]]
 name = "fenced"
 provider = "standard-webhooks"
 secrets = ["{SW_SECRET}"]
@@ -156,6 +162,8 @@ fn verifies_stores_forwards_and_refuses_what_it_must() {
     let h = sign("standard-webhooks", SW_SECRET, "msg_ok_1", now(), body);
     let h = with(h, "Content-Type", "application/json; charset=utf-8");
     let h = with(h, "X-Trace", "t-123");
+    let h = with(h, "Authorization", "Bearer provider-credential");
+    let h = with(h, "X-Api-Key", "k-1");
     let (code, text) = post(&s.addr, "/in/sw", &h, body);
     assert_eq!((code, text.as_str()), (200, "accepted"));
     wait_for("the forward", 10, || !recv.got.lock().unwrap().is_empty());
@@ -170,6 +178,13 @@ fn verifies_stores_forwards_and_refuses_what_it_must() {
         got.headers["x-trace"], "t-123",
         "forward_headers passes them on"
     );
+    for never in ["authorization", "x-api-key", "webhook-signature"] {
+        let v = got.headers.get(never).cloned().unwrap_or_default();
+        assert!(
+            !v.contains("provider-credential") && v != "k-1",
+            "{never} is not passed on"
+        );
+    }
 
     // Jodo: body HMAC, the shared header, the allowlist.
     let jbody = br#"{"event":"payment.success","id":"p_1"}"#;
@@ -297,6 +312,14 @@ fn verifies_stores_forwards_and_refuses_what_it_must() {
     let (code, _) = post(&s.addr, "/in/nope", &fh, fbody);
     assert_eq!(code, 404);
 
+    // A provider retrying an id with a fresh timestamp after the (1 s) window
+    // is still a replay: ids are remembered for dedup_secs.
+    let qh = sign("standard-webhooks", SW_SECRET, "msg_q_1", now(), fbody);
+    assert_eq!(post(&s.addr, "/in/quick", &qh, fbody).0, 200);
+    std::thread::sleep(Duration::from_millis(2500));
+    let qh = sign("standard-webhooks", SW_SECRET, "msg_q_1", now(), fbody);
+    assert_eq!(post(&s.addr, "/in/quick", &qh, fbody).0, 409);
+
     // Three accepted (sw, jodo, fenced): exactly three forwards, three events.
     wait_for("three forwards", 10, || recv.got.lock().unwrap().len() >= 3);
     std::thread::sleep(Duration::from_millis(500));
@@ -322,9 +345,15 @@ fn verifies_stores_forwards_and_refuses_what_it_must() {
         .expect("the fenced event");
     let fid = fenced["id"].as_str().unwrap().to_string();
     wait_for("the fenced body to be dropped", 10, || {
-        let (_, m) = s.call("GET", &format!("/api/v1/messages/{fid}"), None);
+        let (code, m) = s.call("GET", &format!("/api/v1/messages/{fid}"), None);
+        assert_eq!(code, 200, "{m}");
         m["payload"].is_null()
     });
+    // Nothing left to resend.
+    let (_, d) = s.call("GET", &format!("/api/v1/messages/{fid}/deliveries"), None);
+    let dlv = d["data"][0]["id"].as_str().unwrap().to_string();
+    let (code, v) = s.call("POST", &format!("/api/v1/deliveries/{dlv}/resend"), None);
+    assert_eq!(code, 409, "{v}");
     let sw_msg = msgs["data"]
         .as_array()
         .unwrap()
@@ -427,6 +456,10 @@ fn sources_through_the_api_rotation_and_handshakes() {
     }
 
     let challenge = br#"{"type":"url_verification","challenge":"c-42","token":"x"}"#;
+    let forged = sign("slack", "guessed-secret", "", now(), challenge);
+    let (code, text) = post(&s.addr, "/in/slack", &forged, challenge);
+    assert_eq!(code, 401, "a forged handshake is refused, not answered");
+    assert!(!text.contains("c-42"));
     let h = sign("slack", "old-secret", "", now(), challenge);
     let (code, text) = post(&s.addr, "/in/slack", &h, challenge);
     assert_eq!(
@@ -484,6 +517,9 @@ fn sources_through_the_api_rotation_and_handshakes() {
     // Deleted: gone from /in.
     let (code, _) = s.call("DELETE", "/api/v1/sources/slack", None);
     assert_eq!(code, 204);
+    let ep_id = ep["id"].as_str().unwrap();
+    let (code, _) = s.call("GET", &format!("/api/v1/endpoints/{ep_id}"), None);
+    assert_eq!(code, 404, "its forwarding endpoints go with it");
     let b = event(5);
     let (code, _) = post(
         &s.addr,
@@ -541,7 +577,12 @@ fn crash_under_load_loses_no_acknowledged_event_and_retries_are_not_doubled() {
     let _ = std::fs::remove_dir_all(&dir);
     let cfg_path = dir.with_extension("toml");
     std::fs::write(&cfg_path, config(raddr, "")).unwrap();
-    let env = [("TEST_JODO_SECRET", "j")];
+    // A short lease: deliveries claimed before the kill go out again soon.
+    let env = [
+        ("TEST_JODO_SECRET", "j"),
+        ("HOOKSEAL_DELIVERY__LEASE_SECS", "2"),
+        ("HOOKSEAL_DELIVERY__TIMEOUT_MS", "1500"),
+    ];
     let (child, addr, _, _) = spawn(&dir, &env, Some(&cfg_path));
     let ids: Vec<String> = (0..3000).map(|i| format!("msg_gw_crash_{i}")).collect();
     let child = Mutex::new(Some(child));
@@ -589,7 +630,11 @@ fn a_flood_of_bad_requests_does_not_starve_good_ones() {
     let (recv, raddr, _rt) = receiver();
     let s = start_with_config(
         "gw-flood",
-        &[("TEST_JODO_SECRET", "j")],
+        &[
+            ("TEST_JODO_SECRET", "j"),
+            ("HOOKSEAL_INGRESS__MAX_PER_IP", "4"),
+            ("HOOKSEAL_INGRESS__MAX_CONCURRENCY", "16"),
+        ],
         Some(&config(raddr, "")),
     );
     let stop = std::sync::atomic::AtomicBool::new(false);
@@ -604,6 +649,30 @@ fn a_flood_of_bad_requests_does_not_starve_good_ones() {
             let _ = c.write_all(b"POST /in/sw HTTP/1.1\r\nHost: x\r\n");
             idle.push(c);
         }
+        // Slow bodies from one address (seen through the trusted proxy): it gets
+        // max_per_ip (4) slots; the rest of its requests are refused at once.
+        let mut slow = Vec::new();
+        for _ in 0..12 {
+            let mut c = TcpStream::connect(&s.addr).unwrap();
+            c.set_read_timeout(Some(Duration::from_millis(300)))
+                .unwrap();
+            let _ = c.write_all(
+                b"POST /in/sw HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.66\r\nContent-Length: 1000\r\n\r\n{",
+            );
+            slow.push(c);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let mut refused_at_once = 0;
+        for c in slow.iter_mut() {
+            let mut buf = [0u8; 12];
+            if matches!(c.read(&mut buf), Ok(n) if n > 0 && buf.starts_with(b"HTTP/1.1 503")) {
+                refused_at_once += 1;
+            }
+        }
+        assert_eq!(
+            refused_at_once, 8,
+            "one address holds at most max_per_ip slots"
+        );
         for t in 0..6 {
             let (stop, bad_sent, addr) = (&stop, &bad_sent, &s.addr);
             scope.spawn(move || {
@@ -659,6 +728,7 @@ fn a_flood_of_bad_requests_does_not_starve_good_ones() {
         }
         stop.store(true, Ordering::Relaxed);
         drop(idle);
+        drop(slow);
     });
     let bad = bad_sent.load(Ordering::Relaxed);
     let good = good_ok.load(Ordering::Relaxed);

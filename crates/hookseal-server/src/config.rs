@@ -43,6 +43,8 @@ pub struct IngressConfig {
     pub trusted_proxies: Vec<String>,
     pub forward_allow_cidrs: Vec<String>,
     pub forward_allow_http: bool,
+    pub proxy_header: String,
+    pub max_per_ip: usize,
     pub audit_per_sec: u32,
     pub audit_max_rows: i64,
     pub audit_retention_days: i64,
@@ -216,6 +218,11 @@ impl Config {
             self.server.tls_cert_file.is_empty() == self.server.tls_key_file.is_empty(),
             "server.tls_cert_file and server.tls_key_file go together"
         );
+        anyhow::ensure!(
+            i.proxy_header == "x-forwarded-for" || i.proxy_header == "forwarded",
+            "ingress.proxy_header must be \"x-forwarded-for\" or \"forwarded\""
+        );
+        anyhow::ensure!(i.max_per_ip >= 1, "ingress.max_per_ip must be at least 1");
         for c in i.trusted_proxies.iter().chain(&i.forward_allow_cidrs) {
             c.parse::<hookseal::Cidr>()
                 .map_err(|e| anyhow::anyhow!("ingress: {e}"))?;

@@ -205,6 +205,7 @@ async fn sweeper(ingress: Arc<ingress::Ingress>, cfg: Arc<config::Config>) {
                 .collect(),
             audit_max_rows: cfg.ingress.audit_max_rows,
             audit_before: now - cfg.ingress.audit_retention_days * DAY_MS,
+            orphans_before: now - 30 * DAY_MS,
         };
         match ingress.store.sweep(plan, now).await {
             Ok(st) if st != store::SweepStats::default() => {

@@ -95,7 +95,12 @@ where
     b.http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT);
-    b.http2().timer(TokioTimer::new());
+    // HTTP/2: pings find dead or silent peers; a connection that does not
+    // answer them is closed.
+    b.http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(30)))
+        .keep_alive_timeout(HEADER_TIMEOUT);
     if let Err(e) = b.serve_connection(io, svc).await {
         tracing::debug!(%peer, error = %e, "connection ended with an error");
     }

@@ -111,24 +111,37 @@ impl IpAllowlist {
     }
 }
 
+/// Which header the operator's proxy writes the client address into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyHeader {
+    /// `X-Forwarded-For: client, proxy1, …`
+    XForwardedFor,
+    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
+    Forwarded,
+}
+
 /// The client's address for a request that arrived from `peer`.
 ///
 /// Forwarding headers are the client's to write, so they count only when
-/// `peer` is one of the operator's `trusted` proxies. Then the addresses in
-/// `X-Forwarded-For` (or, without it, the `for=` parameters of `Forwarded`,
-/// RFC 7239) are walked from the right, skipping trusted proxies: the first
+/// `peer` is one of the operator's `trusted` proxies, and only the one header
+/// that proxy writes (`which`; a client-written other one is ignored). Its
+/// addresses are walked from the right, skipping trusted proxies: the first
 /// untrusted one is the client. Anything malformed (an obfuscated or unknown
 /// node, a bad address) ends the walk and the answer is `peer` itself: a proxy
 /// address no source allows, never an address an attacker wrote.
-pub fn client_ip(peer: IpAddr, headers: &http::HeaderMap, trusted: &IpAllowlist) -> IpAddr {
+pub fn client_ip(
+    peer: IpAddr,
+    headers: &http::HeaderMap,
+    trusted: &IpAllowlist,
+    which: ProxyHeader,
+) -> IpAddr {
     let peer = canonical(peer);
     if trusted.is_empty() || !trusted.allows(peer) {
         return peer;
     }
     let mut chain: Vec<&str> = Vec::new();
-    let xff = headers.get_all("x-forwarded-for");
-    if xff.iter().next().is_some() {
-        for v in xff {
+    if which == ProxyHeader::XForwardedFor {
+        for v in headers.get_all("x-forwarded-for") {
             let Ok(v) = v.to_str() else { return peer };
             chain.extend(v.split(','));
         }
@@ -222,6 +235,14 @@ mod tests {
             }
             m
         };
+        let client_ip = |p, h: &http::HeaderMap, t: &IpAllowlist| {
+            let w = if h.contains_key("forwarded") {
+                ProxyHeader::Forwarded
+            } else {
+                ProxyHeader::XForwardedFor
+            };
+            super::client_ip(p, h, t, w)
+        };
         let xff = h(&[("x-forwarded-for", "198.51.100.7, 10.0.0.9")]);
         // From an untrusted peer the header is ignored.
         assert_eq!(
@@ -259,6 +280,15 @@ mod tests {
         assert_eq!(client_ip(ip("10.0.0.1"), &fwd, &trusted), ip("2001:db8::1"));
         let hidden = h(&[("forwarded", "for=_hidden")]);
         assert_eq!(client_ip(ip("10.0.0.1"), &hidden, &trusted), ip("10.0.0.1"));
+        // The header the proxy does not write is the client's: ignored.
+        let both = h(&[
+            ("forwarded", "for=10.0.0.7"),
+            ("x-forwarded-for", "198.51.100.7"),
+        ]);
+        assert_eq!(
+            super::client_ip(ip("10.0.0.1"), &both, &trusted, ProxyHeader::Forwarded),
+            ip("10.0.0.1")
+        );
         let mapped = h(&[("x-forwarded-for", "::ffff:198.51.100.9")]);
         assert_eq!(
             client_ip(ip("::ffff:10.0.0.1"), &mapped, &trusted),

@@ -365,7 +365,7 @@ impl Engine {
         let started = now_ms();
         let sent = match attempt_headers(&self.key, &c, started) {
             Ok(headers) => {
-                let client = if c.endpoint.source.is_some() {
+                let client = if crate::store::is_config_endpoint(&c.endpoint.id) {
                     &self.forward_client
                 } else {
                     &self.client

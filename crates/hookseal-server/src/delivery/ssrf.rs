@@ -70,6 +70,27 @@ fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
     None
 }
 
+/// Cloud metadata services: refused whatever an operator allowlist says (an
+/// allowlist of a private range must not open them).
+const METADATA: &[&str] = &[
+    "169.254.169.254", // AWS, GCP, Azure, OpenStack…
+    "169.254.170.2",   // AWS ECS task metadata
+    "169.254.169.123", // AWS time sync
+    "100.100.100.200", // Alibaba Cloud
+    "fd00:ec2::254",   // AWS over IPv6
+    "fd00:ec2::23",    // AWS DNS over IPv6
+];
+
+fn is_metadata(ip: IpAddr) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => embedded_v4(v6).map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    };
+    METADATA
+        .iter()
+        .any(|m| m.parse::<IpAddr>().is_ok_and(|m| m == ip))
+}
+
 /// Why `ip` is refused as a webhook destination, if it is.
 pub fn blocked_reason(ip: IpAddr) -> Option<&'static str> {
     match ip {
@@ -100,6 +121,9 @@ impl Guard {
 
     /// Refuses an address unless it is public or explicitly allowed.
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), String> {
+        if is_metadata(ip) {
+            return Err(format!("{ip} is a cloud metadata service"));
+        }
         match blocked_reason(ip) {
             Some(why) if !self.allow.allows(ip) => Err(format!("{ip} is {why}")),
             _ => Ok(()),
@@ -186,6 +210,28 @@ mod tests {
                 None,
                 "{ip} must be allowed"
             );
+        }
+    }
+
+    #[test]
+    fn metadata_is_refused_whatever_the_allowlist() {
+        let g = Guard::new(
+            &[
+                "169.254.0.0/16".into(),
+                "fd00::/8".into(),
+                "100.64.0.0/10".into(),
+            ],
+            true,
+        )
+        .unwrap();
+        assert!(g.check_ip("169.254.1.1".parse().unwrap()).is_ok());
+        for m in [
+            "169.254.169.254",
+            "::ffff:169.254.169.254",
+            "fd00:ec2::254",
+            "100.100.100.200",
+        ] {
+            assert!(g.check_ip(m.parse().unwrap()).is_err(), "{m}");
         }
     }
 

@@ -49,6 +49,9 @@ pub struct Live {
 #[derive(Default)]
 pub struct Sources {
     map: RwLock<HashMap<String, Arc<Live>>>,
+    /// Held from reading the store to publishing the result, so an older read
+    /// never replaces a newer one (a lazy rebuild racing an API change).
+    reloading: Mutex<()>,
 }
 
 impl Sources {
@@ -68,6 +71,7 @@ impl Sources {
         metrics: &Metrics,
         name: &str,
     ) -> anyhow::Result<Option<Arc<Live>>> {
+        let _one_at_a_time = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
         let live = match store.get_source(name) {
             Ok(row) => Some(Arc::new(source::build(&row, key, metrics, now_ms())?)),
             Err(StoreError::NotFound) => None,
@@ -88,6 +92,7 @@ impl Sources {
         key: &DataKey,
         metrics: &Metrics,
     ) -> anyhow::Result<()> {
+        let _one_at_a_time = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
         let now = now_ms();
         let mut fresh = HashMap::new();
         for row in store.list_sources()? {
@@ -129,7 +134,10 @@ pub struct Ingress {
     pub metrics: Arc<Metrics>,
     pub wake: Arc<Notify>,
     permits: Arc<Semaphore>,
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    max_per_ip: usize,
     trusted: IpAllowlist,
+    proxy_header: hookseal::ip::ProxyHeader,
     body_timeout: Duration,
     audit: Mutex<Audit>,
 }
@@ -149,7 +157,14 @@ impl Ingress {
             metrics,
             wake,
             permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
+            per_ip: Mutex::new(HashMap::new()),
+            max_per_ip: cfg.max_per_ip,
             trusted: IpAllowlist::parse(&cfg.trusted_proxies)?,
+            proxy_header: if cfg.proxy_header == "forwarded" {
+                hookseal::ip::ProxyHeader::Forwarded
+            } else {
+                hookseal::ip::ProxyHeader::XForwardedFor
+            },
             body_timeout: Duration::from_secs(cfg.body_timeout_secs),
             audit: Mutex::new(Audit {
                 per_sec: cfg.audit_per_sec,
@@ -167,11 +182,24 @@ impl Ingress {
             .map(|_| ())
     }
 
+    /// Takes one of a client address's slots, if it has one left.
+    fn slot(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
+        let mut m = self.per_ip.lock().unwrap_or_else(|p| p.into_inner());
+        let n = m.entry(ip).or_insert(0);
+        if *n >= self.max_per_ip {
+            return None;
+        }
+        *n += 1;
+        Some(IpSlot {
+            ingress: self.clone(),
+            ip,
+        })
+    }
+
     /// Counts, logs and audits a refusal, and answers it generically.
     fn refuse(&self, live: &Live, r: Rejection, ip: IpAddr) -> Response {
         let reason = r.reason();
         live.counters.rejected(reason);
-        tracing::info!(source = %live.def.name, reason = reason.code(), detail = r.detail(), %ip, "inbound request refused");
         let now = now_ms();
         {
             let mut a = self.audit.lock().unwrap_or_else(|p| p.into_inner());
@@ -179,7 +207,9 @@ impl Ingress {
                 a.window = now / 1000;
                 a.used = 0;
             }
+            // The audit budget also bounds the log: a flood is counted, not printed.
             if a.used < a.per_sec && a.pending.len() < 10_000 {
+                tracing::info!(source = %live.def.name, reason = reason.code(), detail = r.detail(), %ip, "inbound request refused");
                 a.used += 1;
                 a.pending.push(RejectionRecord {
                     at: now,
@@ -221,11 +251,55 @@ fn plain(status: u16, msg: &'static str) -> Response {
     r
 }
 
+/// A client address's hold on one of its concurrent-request slots.
+struct IpSlot {
+    ingress: Arc<Ingress>,
+    ip: IpAddr,
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut m = self
+            .ingress
+            .per_ip
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = m.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
+    }
+}
+
 /// The `/in/{source}` routes.
 pub fn router(ingress: Arc<Ingress>) -> Router {
     Router::new()
         .route("/in/{source}", post(receive))
         .with_state(ingress)
+}
+
+/// Whether a provider header may be passed on to endpoints: never hop-by-hop or
+/// framing headers, nor anything that carries a credential or a signature (the
+/// provider's proof is checked here; the inside gets hookseal's own).
+fn passable(name: &str, required: &std::collections::BTreeMap<String, String>) -> bool {
+    const CREDENTIAL_HINTS: &[&str] = &[
+        "auth",
+        "cookie",
+        "token",
+        "secret",
+        "signature",
+        "hmac",
+        "key",
+        "password",
+    ];
+    !NOT_PASSED.contains(&name)
+        && !name.starts_with("proxy-")
+        && !name.starts_with("webhook-")
+        && !name.starts_with("svix-")
+        && !CREDENTIAL_HINTS.iter().any(|h| name.contains(h))
+        && !required.keys().any(|r| r.eq_ignore_ascii_case(name))
 }
 
 /// Headers never passed on to endpoints: hop-by-hop, framing, and the ones the
@@ -272,13 +346,13 @@ async fn receive(
             _ => return plain(503, "temporarily unavailable; retry"),
         }
     }
-    // Bounded work: beyond the limit, refuse at once rather than queue.
-    let Ok(_permit) = ing.permits.clone().try_acquire_owned() else {
+    let (parts, body) = req.into_parts();
+    let ip = hookseal::ip::client_ip(peer.ip(), &parts.headers, &ing.trusted, ing.proxy_header);
+    // One address cannot hold every slot (with slow bodies, say).
+    let Some(_slot) = ing.slot(ip) else {
         ing.metrics.ingress_busy();
         return plain(503, "busy; retry");
     };
-    let (parts, body) = req.into_parts();
-    let ip = hookseal::ip::client_ip(peer.ip(), &parts.headers, &ing.trusted);
     // A wrong source is refused before its body is read.
     if let Err(r) = live.policy.check_ip(Some(ip)) {
         return ing.refuse(&live, r, ip);
@@ -302,6 +376,12 @@ async fn receive(
             Ok(Err(_)) => return plain(400, "could not read the request body"),
             Err(_) => return plain(408, "request body too slow"),
         };
+    // Bounded work: verifying and storing run under the global limit; beyond
+    // it, refuse at once rather than queue.
+    let Ok(_permit) = ing.permits.clone().try_acquire_owned() else {
+        ing.metrics.ingress_busy();
+        return plain(503, "busy; retry");
+    };
     let url = match &live.def.public_url {
         Some(origin) => format!(
             "{}{}",
@@ -336,6 +416,14 @@ async fn receive(
             }
         }
         let (dedup_key, dedup_until) = match verified.dedup() {
+            // A provider's id: remembered for dedup_secs at least, since providers
+            // retry the same id with fresh timestamps long after the window.
+            Some((k, until)) if verified.id.is_some() => (
+                k.to_string(),
+                until
+                    .saturating_mul(1000)
+                    .max(now + live.def.dedup_secs() * 1000),
+            ),
             Some((k, until)) => (k.to_string(), until.saturating_mul(1000)),
             // A scheme that binds no id and no signature (a static token): the body
             // itself is the best evidence of "the same request again".
@@ -353,7 +441,7 @@ async fn receive(
             parts
                 .headers
                 .iter()
-                .filter(|(n, _)| !NOT_PASSED.contains(&n.as_str()))
+                .filter(|(n, _)| passable(n.as_str(), &live.def.required_headers))
                 .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
                 .collect()
         } else {

@@ -205,6 +205,8 @@ pub struct SweepPlan {
     pub audit_max_rows: i64,
     /// Rejection audit rows older than this (ms) are deleted.
     pub audit_before: i64,
+    /// Events of sources that no longer exist, created before this (ms), are deleted.
+    pub orphans_before: i64,
 }
 
 /// What the sweep removed.
@@ -447,6 +449,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Ticket<()>;
     /// Deletes expired dedup records, events past retention, old audit rows.
     fn sweep(&self, plan: SweepPlan, now: i64) -> Ticket<SweepStats>;
+}
+
+/// Whether an endpoint was declared in the config file (a source's `forward`):
+/// only those may reach the `ingress.forward_allow_cidrs` ranges.
+pub fn is_config_endpoint(id: &str) -> bool {
+    id.starts_with("ep_cfg_")
 }
 
 /// Whether an endpoint's filter takes `event_type`.

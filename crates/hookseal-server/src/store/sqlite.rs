@@ -610,6 +610,11 @@ impl Store for SqliteStore {
     fn resend(&self, delivery_id: &str, now: i64) -> Ticket<Delivery> {
         let id = delivery_id.to_string();
         self.write(move |c| {
+            if body_dropped(c, &id)? {
+                return Err(StoreError::Conflict(
+                    "this event's body was not kept (its source has store_body = false): nothing to resend".into(),
+                ));
+            }
             let n = c.execute(
                 "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, \
                  lease_until = CASE WHEN lease_until > ?2 THEN lease_until END, \
@@ -636,7 +641,9 @@ impl Store for SqliteStore {
             }
             let n = c.execute(
                 "UPDATE deliveries SET status = 'pending', next_attempt_at = ?3, lease_until = NULL, \
-                 updated_at = ?3 WHERE endpoint_id = ?1 AND status = 'failed' AND created_at >= ?2",
+                 updated_at = ?3 WHERE endpoint_id = ?1 AND status = 'failed' AND created_at >= ?2 \
+                 AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = deliveries.message_id \
+                   AND m.drop_body = 1 AND length(m.payload) = 0)",
                 params![id, since, now],
             )?;
             Ok(n as i64)
@@ -775,7 +782,7 @@ impl Store for SqliteStore {
                 .filter(|n| !names.contains(&n.as_str()))
                 .collect();
             for n in &stale {
-                c.execute("DELETE FROM sources WHERE name = ?1", [n])?;
+                forget_source(c, n)?;
             }
             for row in &rows {
                 // Keep created_at; replace the definition and the secrets.
@@ -881,7 +888,7 @@ impl Store for SqliteStore {
                     "source {name} is declared in the config file: remove it there"
                 )));
             }
-            c.execute("DELETE FROM sources WHERE name = ?1", [&name])?;
+            forget_source(c, &name)?;
             Ok(())
         })
     }
@@ -933,6 +940,13 @@ impl Store for SqliteStore {
                     params![source, before],
                 )? as i64;
             }
+            // Events of deleted sources: kept for the default retention, then gone.
+            st.events_purged += c.execute(
+                "DELETE FROM messages WHERE source IS NOT NULL AND created_at < ?1 \
+                 AND source NOT IN (SELECT name FROM sources) AND NOT EXISTS \
+                 (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id AND d.status = 'pending')",
+                [plan.orphans_before],
+            )? as i64;
             st.audit_deleted += c.execute(
                 "DELETE FROM rejections WHERE at < ?1 OR id <= (SELECT MAX(id) FROM rejections) - ?2",
                 params![plan.audit_before, plan.audit_max_rows],
@@ -1009,4 +1023,25 @@ fn source_row(c: &Connection, name: &str) -> Result<SourceRow> {
         created_at,
         updated_at,
     })
+}
+
+/// Removes a source with its forwarding endpoints (and their queued deliveries)
+/// and its dedup records. Its events stay until the orphan sweep.
+fn forget_source(c: &Connection, name: &str) -> Result<()> {
+    invalidate_targets();
+    c.execute("DELETE FROM endpoints WHERE source = ?1", [name])?;
+    c.execute("DELETE FROM inbound_seen WHERE source = ?1", [name])?;
+    c.execute("DELETE FROM sources WHERE name = ?1", [name])?;
+    Ok(())
+}
+
+/// Whether a delivery's event had its body dropped after forwarding.
+fn body_dropped(c: &Connection, delivery_id: &str) -> Result<bool> {
+    Ok(c.prepare_cached(
+        "SELECT m.drop_body = 1 AND length(m.payload) = 0 FROM deliveries d \
+             JOIN messages m ON m.id = d.message_id WHERE d.id = ?1",
+    )?
+    .query_row([delivery_id], |r| r.get::<_, bool>(0))
+    .optional()?
+    .unwrap_or(false))
 }

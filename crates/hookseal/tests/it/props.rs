@@ -212,12 +212,13 @@ proptest! {
         if let Ok(v) = http::HeaderValue::from_str(&list) {
             h.insert(name, v);
         }
-        let got = hookseal::ip::client_ip(peer, &h, &trusted);
+        let which = if use_forwarded { hookseal::ip::ProxyHeader::Forwarded } else { hookseal::ip::ProxyHeader::XForwardedFor };
+        let got = hookseal::ip::client_ip(peer, &h, &trusted, which);
         // The rightmost untrusted hop, or the peer when every hop is a proxy.
         let want = addrs.iter().rev().find(|a| !trusted.allows(**a)).copied().unwrap_or(peer);
         prop_assert_eq!(got, want);
         // A malformed nearest hop ends the walk: the answer is the proxy itself.
         h.insert(name, http::HeaderValue::from_str(&format!("{list}, {junk}")).unwrap());
-        prop_assert_eq!(hookseal::ip::client_ip(peer, &h, &trusted), peer);
+        prop_assert_eq!(hookseal::ip::client_ip(peer, &h, &trusted, which), peer);
     }
 }
