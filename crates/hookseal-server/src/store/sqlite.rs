@@ -1045,3 +1045,108 @@ fn body_dropped(c: &Connection, delivery_id: &str) -> Result<bool> {
     .optional()?
     .unwrap_or(false))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (SqliteStore, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("hookseal-sqlite-{}", new_id("t")));
+        std::fs::create_dir_all(&dir).unwrap();
+        (SqliteStore::open(&dir.join("db"), 64).unwrap(), dir)
+    }
+
+    fn source(name: &str) -> SourceRow {
+        SourceRow {
+            name: name.into(),
+            sealed_def: b"def".to_vec(),
+            from_config: false,
+            secrets: vec![],
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn event(source: &str, key: &str, until: i64) -> InboundEvent {
+        InboundEvent {
+            source: source.into(),
+            dedup_key: key.into(),
+            dedup_until: until,
+            webhook_id: Some(key.into()),
+            content_type: None,
+            headers: vec![],
+            payload: b"{}".to_vec(),
+            drop_body: false,
+        }
+    }
+
+    #[test]
+    fn ingest_dedups_per_source_until_expiry_and_sweeps() {
+        let (s, dir) = store();
+        s.create_source(source("a")).wait().unwrap();
+        s.create_source(source("b")).wait().unwrap();
+        let first = s.ingest(event("a", "k1", 1_000), 100).wait().unwrap();
+        assert!(matches!(first, Ingested::Accepted { deliveries: 0, .. }));
+        let again = s.ingest(event("a", "k1", 1_000), 200).wait().unwrap();
+        assert!(matches!(again, Ingested::Replayed { .. }), "{again:?}");
+        // Another source has its own namespace.
+        let other = s.ingest(event("b", "k1", 1_000), 200).wait().unwrap();
+        assert!(matches!(other, Ingested::Accepted { .. }));
+        // Past its expiry the key is free again.
+        let later = s.ingest(event("a", "k1", 5_000), 1_000).wait().unwrap();
+        assert!(matches!(later, Ingested::Accepted { .. }));
+        assert_eq!(s.count_events("a").unwrap(), 2);
+
+        // The sweep: expired dedup records, events past retention, old audit rows.
+        s.record_rejections(
+            (0..5)
+                .map(|i| RejectionRecord {
+                    at: i,
+                    source: "a".into(),
+                    reason: "signature_mismatch".into(),
+                    status: 401,
+                    remote_ip: None,
+                    detail: String::new(),
+                })
+                .collect(),
+        )
+        .wait()
+        .unwrap();
+        let st = s
+            .sweep(
+                SweepPlan {
+                    purge_before: vec![("a".into(), 500)],
+                    audit_max_rows: 3,
+                    audit_before: 0,
+                    orphans_before: 0,
+                },
+                2_000,
+            )
+            .wait()
+            .unwrap();
+        assert_eq!(
+            st,
+            SweepStats {
+                dedup_expired: 1, // b's k1 (until 1000); a's k1 now lives until 5000
+                events_purged: 1, // a's first event (created at 100)
+                audit_deleted: 2,
+            }
+        );
+        assert_eq!(s.count_events("a").unwrap(), 1);
+        assert_eq!(s.rejections("a", 10).unwrap().len(), 3);
+        // Deleting a source: its dedup records go; its events become orphans.
+        s.delete_source("a").wait().unwrap();
+        let st = s
+            .sweep(
+                SweepPlan {
+                    orphans_before: i64::MAX,
+                    ..Default::default()
+                },
+                2_000,
+            )
+            .wait()
+            .unwrap();
+        assert_eq!(st.events_purged, 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
