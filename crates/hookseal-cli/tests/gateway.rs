@@ -773,6 +773,7 @@ fn https_listeners_and_https_forwarding() {
                             .collect(),
                         body: body.to_vec(),
                         status: 200,
+                        at: Instant::now(),
                     });
                     "ok"
                 }

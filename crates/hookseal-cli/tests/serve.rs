@@ -705,3 +705,40 @@ fn per_endpoint_concurrency_limit_is_respected() {
     );
     assert_eq!(code, 422);
 }
+
+#[test]
+fn per_endpoint_rate_limit_paces_without_sending_twice() {
+    // A lease shorter than the queue behind the rate limit: deliveries that
+    // cannot start before their lease ends are left to the next claim instead
+    // of being sent late (and then again by that claim).
+    let s = start(
+        "rate",
+        &[
+            ("HOOKSEAL_DELIVERY__LEASE_SECS", "3"),
+            ("HOOKSEAL_DELIVERY__TIMEOUT_MS", "1000"),
+        ],
+    );
+    let (recv, addr, _rt) = receiver();
+    let (_ep, secret) = create_endpoint(&s, addr, json!({ "rate_limit": 5 }));
+    let ids: Vec<String> = (0..20).map(|i| format!("msg_rate_{i}")).collect();
+    assert_eq!(publish_all(&s.addr, &s.token, &ids, None).len(), 20);
+    wait_for("20 paced deliveries", 30, || {
+        recv.got.lock().unwrap().len() >= 15
+    });
+    std::thread::sleep(Duration::from_millis(4000));
+    let got = recv.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 20, "each message sent exactly once");
+    for r in &got {
+        verify(r, &[&secret]).unwrap();
+    }
+    assert_eq!(unique_ids(&recv).len(), 20);
+    // 5 per second: 20 arrivals span at least ~3.8 s (19 intervals of 200 ms),
+    // longer than the lease: without the lease check the late ones went twice.
+    let first = got.iter().map(|r| r.at).min().unwrap();
+    let last = got.iter().map(|r| r.at).max().unwrap();
+    assert!(
+        last - first >= Duration::from_millis(3200),
+        "paced at 5/s: {:?}",
+        last - first
+    );
+}

@@ -31,14 +31,28 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates the data directory (owner-only) if needed.
+/// Creates the data directory, owner-only. An existing directory is left as
+/// the operator set it (it may be a mount point shared with a backup agent),
+/// with a warning if others can read it; the secret files in it are 0600 anyway.
 pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
+    let existed = dir.is_dir();
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("cannot create data dir {}: {e}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        if existed {
+            let mode = std::fs::metadata(dir)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    dir = %dir.display(),
+                    mode = format!("{:o}", mode & 0o777),
+                    "the data directory is accessible to other users; consider chmod 700"
+                );
+            }
+        } else {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
     }
     Ok(())
 }

@@ -172,6 +172,8 @@ pub struct Received {
     pub body: Vec<u8>,
     /// What the receiver answered.
     pub status: u16,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 /// How the receiver answers: a queue of statuses (with optional Retry-After) to
@@ -216,6 +218,7 @@ pub fn receiver() -> (Arc<Receiver>, SocketAddr, tokio::runtime::Runtime) {
                     headers: h,
                     body: body.to_vec(),
                     status: next.map_or(200, |n| n.0),
+                    at: Instant::now(),
                 });
                 match next {
                     None => (StatusCode::OK, HeaderMap::new(), "ok"),

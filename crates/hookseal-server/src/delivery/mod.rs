@@ -135,6 +135,35 @@ pub fn attempt_headers(
     Ok(headers)
 }
 
+/// The error kept with an attempt (and shown through the API, which platforms
+/// often pass on to their customers): never the addresses a name resolved to or
+/// connected to, so attempt logs are no oracle for the inside of the network.
+/// The full error goes to the log.
+pub fn public_error(detail: &str) -> String {
+    if detail.starts_with("destination refused") {
+        return "destination refused: the host resolves to an address that is not allowed".into();
+    }
+    detail
+        .split(' ')
+        .map(|word| {
+            let core = word.trim_matches(|c: char| matches!(c, ',' | ';' | '(' | ')' | '"' | '\''));
+            let core = core.strip_suffix(':').unwrap_or(core);
+            let addr = core.parse::<std::net::SocketAddr>().is_ok()
+                || core
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok();
+            if addr {
+                word.replace(core, "[address]")
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Seconds to wait from a `Retry-After` value (delta-seconds or an HTTP date).
 pub fn parse_retry_after(v: &str, now_ms: i64) -> Option<i64> {
     let v = v.trim();
@@ -237,22 +266,27 @@ impl Gates {
 }
 
 impl Gate {
-    /// Waits for this endpoint's rate-limit slot.
-    async fn pace(&self) {
+    /// Waits for this endpoint's rate-limit slot, if one is free by
+    /// `must_start_by` (ms); false (and no slot taken) if not.
+    async fn pace(&self, must_start_by: i64) -> bool {
         let Some(rate) = self.rate.filter(|r| *r > 0) else {
-            return;
+            return true;
         };
         let interval = 1000 / rate as i64;
         let wait = {
             let mut next = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
             let now = now_ms();
             let slot = (*next).max(now);
+            if slot > must_start_by {
+                return false;
+            }
             *next = slot + interval.max(1);
             slot - now
         };
         if wait > 0 {
             tokio::time::sleep(Duration::from_millis(wait as u64)).await;
         }
+        true
     }
 }
 
@@ -361,8 +395,20 @@ impl Engine {
             Some(s) => s.clone().acquire_owned().await.ok(),
             None => None,
         };
-        gate.pace().await;
-        let started = now_ms();
+        // An attempt must end before its lease does: past it, the delivery is
+        // (or will be) claimed again, and sending now could send it twice.
+        // Waiting for the endpoint's limits can use the lease up: then leave
+        // the delivery to the next claim (without taking a rate slot).
+        let must_start_by = c.lease_until - self.cfg.timeout_ms as i64;
+        let started = if gate.pace(must_start_by).await {
+            now_ms()
+        } else {
+            i64::MAX
+        };
+        if started > must_start_by {
+            tracing::debug!(delivery = %c.delivery.id, "lease ran out while waiting for the endpoint's limits; left to the next claim");
+            return;
+        }
         let sent = match attempt_headers(&self.key, &c, started) {
             Ok(headers) => {
                 let client = if crate::store::is_config_endpoint(&c.endpoint.id) {
@@ -409,7 +455,8 @@ impl Engine {
                     Some(d) => Next::RetryAt(finished + d),
                     None => Next::Failed,
                 };
-                (None, None, Some(e), next)
+                tracing::info!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, error = %e, "attempt failed");
+                (None, None, Some(public_error(&e)), next)
             }
         };
         self.metrics.record_attempt(&next, latency);
@@ -417,9 +464,6 @@ impl Engine {
             self.metrics.source(src).forwarded();
         }
         tracing::debug!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, status = ?status_code, ?next, "attempt");
-        if let Some(e) = &error {
-            tracing::info!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, error = %e, "attempt failed");
-        }
         let rec = AttemptRecord {
             claimed_attempts: c.delivery.attempts,
             endpoint_id: c.endpoint.id.clone(),
@@ -469,6 +513,24 @@ mod tests {
             Some(3_600_000),
             "clamped"
         );
+    }
+
+    #[test]
+    fn attempt_errors_name_no_addresses() {
+        assert_eq!(
+            public_error("destination refused: 127.0.0.1 is loopback; 10.0.0.5 is private"),
+            "destination refused: the host resolves to an address that is not allowed"
+        );
+        assert_eq!(
+            public_error("connect 10.1.2.3:443: Connection refused (os error 111)"),
+            "connect [address]: Connection refused (os error 111)"
+        );
+        assert_eq!(
+            public_error("connect [fd00::1]:443: timed out"),
+            "connect [address]: timed out"
+        );
+        let tls = "client error (Connect): received corrupt message of type InvalidContentType";
+        assert_eq!(public_error(tls), tls);
     }
 
     #[test]

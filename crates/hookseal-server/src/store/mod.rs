@@ -248,6 +248,8 @@ pub struct Attempt {
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub delivery: Delivery,
+    /// When the lease ends (ms): after it, another worker may claim the delivery.
+    pub lease_until: i64,
     pub endpoint: Endpoint,
     pub secrets: Vec<SealedSecret>,
     pub message: Message,

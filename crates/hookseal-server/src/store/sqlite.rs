@@ -537,6 +537,7 @@ impl Store for SqliteStore {
                     .query_row([&d.message_id], message_row)?;
                 out.push(Claimed {
                     delivery: d,
+                    lease_until: now + lease_ms,
                     endpoint,
                     secrets,
                     message,
