@@ -148,7 +148,13 @@ proptest! {
         let at = pos.index(v.len());
         // A change of ASCII case alone is no change for hex digits and prefixes.
         prop_assume!(!v[at].eq_ignore_ascii_case(&to));
+        let before = v.clone();
         v[at] = to;
+        // Neither is turning trailing base64 padding into trailing whitespace:
+        // header values are trimmed and padding is optional, so it encodes the
+        // same signature.
+        let canon = |x: &[u8]| String::from_utf8_lossy(x).trim().trim_end_matches('=').to_string();
+        prop_assume!(canon(&before) != canon(&v));
         h[hi].1 = String::from_utf8(v).unwrap();
         prop_assert!(!verify(i, &h, &body), "{name}: {:?} still verified", h[hi]);
     }
