@@ -468,6 +468,55 @@ fn sources_through_the_api_rotation_and_handshakes() {
         "the handshake is answered"
     );
 
+    // Zoom answers with the HMAC of its plainToken; Discord's PING (Ed25519) with a PONG.
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/sources",
+        Some(json!({ "name": "zoom", "provider": "zoom", "secrets": ["zoom-token"] })),
+    );
+    assert_eq!(code, 201, "{v}");
+    let zbody = br#"{"event":"endpoint.url_validation","payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1}"#;
+    let (code, text) = post(
+        &s.addr,
+        "/in/zoom",
+        &sign("zoom", "zoom-token", "", now(), zbody),
+        zbody,
+    );
+    assert_eq!(code, 200, "{text}");
+    let reply: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"zoom-token");
+    let want =
+        hookseal::codec::hex_encode(ring::hmac::sign(&key, b"qgg8vlvZRS6UYooatFL8Aw").as_ref());
+    assert_eq!(reply["encryptedToken"], want.as_str());
+    let discord = hookseal::keys::generate(hookseal::keys::KeyKind::Ed25519);
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/sources",
+        Some(json!({ "name": "discord", "provider": "discord", "secrets": [discord.public.clone().unwrap()] })),
+    );
+    assert_eq!(code, 201, "{v}");
+    let ping = br#"{"type":1,"id":"1","application_id":"2"}"#;
+    let (code, text) = post(
+        &s.addr,
+        "/in/discord",
+        &sign("discord", &discord.secret, "", now(), ping),
+        ping,
+    );
+    assert_eq!((code, text.as_str()), (200, r#"{"type":1}"#));
+    let (code, _) = post(
+        &s.addr,
+        "/in/discord",
+        &sign(
+            "discord",
+            &hookseal::keys::generate(hookseal::keys::KeyKind::Ed25519).secret,
+            "",
+            now(),
+            ping,
+        ),
+        ping,
+    );
+    assert_eq!(code, 401, "a PING signed with another key");
+
     let event = |n: u32| format!(r#"{{"type":"event_callback","event_id":"Ev{n}"}}"#);
     let (code, _) = post(
         &s.addr,
@@ -881,4 +930,43 @@ forward = [{{ url = "https://localhost:{}/hook", secret = "{FWD_SECRET}" }}]
         .expect("forwarded over HTTPS");
     assert_eq!(verify_forwarded(&r), "msg_tls_1");
     assert_eq!(r.body, body);
+}
+
+#[test]
+fn a_bad_source_in_the_config_file_stops_the_start_with_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("hookseal-serve-{}-gw-bad", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (toml, says) in [
+        (
+            "[[sources]]\nname = \"x\"\nprovider = \"nope\"\nsecrets = [\"s\"]\n",
+            "unknown provider",
+        ),
+        (
+            "[[sources]]\nname = \"x\"\nprovider = \"jodo\"\nsecret_env = [\"UNSET_FOR_TEST\"]\n",
+            "UNSET_FOR_TEST is not set",
+        ),
+        (
+            "[[sources]]\nname = \"x\"\nprovider = \"jodo\"\nsecrets = [\"s\"]\nforward = [{ url = \"http://169.254.169.254/\" }]\n",
+            "metadata",
+        ),
+        (
+            "[[sources]]\nname = \"x\"\nprovider = \"hmac\"\nsecrets = [\"s\"]\n",
+            "signature_header",
+        ),
+    ] {
+        let cfg = dir.with_extension("toml");
+        std::fs::write(&cfg, toml).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hookseal"))
+            .args(["serve", "--config"])
+            .arg(&cfg)
+            .env("HOOKSEAL_SERVER__DATA_DIR", &dir)
+            .env("HOOKSEAL_SERVER__LISTEN", "127.0.0.1:0")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{toml}");
+        assert!(err.contains(says) && err.contains("source x"), "{toml}: {err}");
+        let _ = std::fs::remove_file(&cfg);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
