@@ -48,6 +48,7 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     let store: Arc<dyn store::Store> = Arc::new(store::sqlite::SqliteStore::open(
         &db,
         cfg.store.group_commit_max_batch,
+        key.clone(),
     )?);
     let metrics = Arc::new(metrics::Metrics::default());
     let wake = Arc::new(Notify::new());

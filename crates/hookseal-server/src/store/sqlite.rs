@@ -11,7 +11,9 @@
 
 use std::path::Path;
 use std::sync::mpsc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use crate::crypto::DataKey;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -29,6 +31,9 @@ type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
 pub struct SqliteStore {
     writer: mpsc::Sender<Job>,
     reader: Mutex<Connection>,
+    /// Seals what the store keeps encrypted itself: endpoints' custom headers
+    /// (a shared custom header is a credential).
+    key: Arc<DataKey>,
 }
 
 fn open(path: &Path) -> anyhow::Result<Connection> {
@@ -53,7 +58,7 @@ fn migrate(conn: &Connection) -> anyhow::Result<()> {
 
 impl SqliteStore {
     /// Opens (creating and migrating) the database at `path`.
-    pub fn open(path: &Path, max_batch: usize) -> anyhow::Result<SqliteStore> {
+    pub fn open(path: &Path, max_batch: usize, key: Arc<DataKey>) -> anyhow::Result<SqliteStore> {
         let wconn = open(path)?;
         migrate(&wconn)?;
         let reader = open(path)?;
@@ -65,6 +70,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: tx,
             reader: Mutex::new(reader),
+            key,
         })
     }
 
@@ -180,7 +186,37 @@ fn fan_out_targets(c: &Connection) -> Result<Targets> {
 const EP_COLS: &str = "id, url, description, event_types, headers, scheme, rate_limit, \
     max_concurrency, enabled, disabled_reason, failing_since, created_at, updated_at, source";
 
-fn endpoint_row(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
+/// Seals an endpoint's custom headers for the `headers` column.
+fn seal_headers(key: &DataKey, ep: &Endpoint) -> Result<String> {
+    use base64::Engine;
+    let json = serde_json::to_vec(&ep.headers).map_err(anyhow::Error::from)?;
+    let sealed = key.seal(&format!("headers:{}", ep.id), &json);
+    Ok(format!(
+        "sealed:{}",
+        base64::engine::general_purpose::STANDARD.encode(sealed)
+    ))
+}
+
+/// Opens the `headers` column: sealed, or plain JSON as version 1 stored it.
+fn open_headers(key: &DataKey, id: &str, text: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    use base64::Engine;
+    match text.strip_prefix("sealed:") {
+        Some(b) => {
+            let sealed = base64::engine::general_purpose::STANDARD.decode(b)?;
+            Ok(serde_json::from_slice(
+                &key.open(&format!("headers:{id}"), &sealed)?,
+            )?)
+        }
+        None => Ok(serde_json::from_str(text)?),
+    }
+}
+
+/// Reads an endpoint row (`EP_COLS`), opening its sealed headers.
+fn endpoint_row(key: &DataKey) -> impl Fn(&Row<'_>) -> rusqlite::Result<Endpoint> + '_ {
+    move |r| endpoint_row_with(key, r)
+}
+
+fn endpoint_row_with(key: &DataKey, r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
     let bad = |i, e: serde_json::Error| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
@@ -190,7 +226,12 @@ fn endpoint_row(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
         url: r.get(1)?,
         description: r.get(2)?,
         event_types: serde_json::from_str(&json(3)?).map_err(|e| bad(3, e))?,
-        headers: serde_json::from_str(&json(4)?).map_err(|e| bad(4, e))?,
+        headers: {
+            let id: String = r.get(0)?;
+            open_headers(key, &id, &json(4)?).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
+            })?
+        },
         scheme: serde_json::from_str(&json(5)?).map_err(|e| bad(5, e))?,
         rate_limit: r.get(6)?,
         max_concurrency: r.get(7)?,
@@ -261,7 +302,7 @@ fn secrets_of(conn: &Connection, endpoint_id: &str) -> Result<Vec<SealedSecret>>
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn put_endpoint(conn: &Connection, ep: &Endpoint, insert: bool) -> Result<()> {
+fn put_endpoint(conn: &Connection, key: &DataKey, ep: &Endpoint, insert: bool) -> Result<()> {
     invalidate_targets();
     let sql = if insert {
         format!(
@@ -280,7 +321,7 @@ fn put_endpoint(conn: &Connection, ep: &Endpoint, insert: bool) -> Result<()> {
             ep.url,
             ep.description,
             serde_json::to_string(&ep.event_types).map_err(anyhow::Error::from)?,
-            serde_json::to_string(&ep.headers).map_err(anyhow::Error::from)?,
+            seal_headers(key, ep)?,
             serde_json::to_string(&ep.scheme).map_err(anyhow::Error::from)?,
             ep.rate_limit,
             ep.max_concurrency,
@@ -304,8 +345,9 @@ impl Store for SqliteStore {
     }
 
     fn create_endpoint(&self, ep: Endpoint, secret: SealedSecret) -> Ticket<Endpoint> {
+        let key = self.key.clone();
         self.write(move |c| {
-            put_endpoint(c, &ep, true)?;
+            put_endpoint(c, &key, &ep, true)?;
             c.execute(
                 "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) VALUES (?1, ?2, ?3)",
                 params![ep.id, secret.sealed, secret.created_at],
@@ -318,7 +360,7 @@ impl Store for SqliteStore {
         self.read(|c| {
             Ok(
                 c.prepare_cached(&format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"))?
-                    .query_row([id], endpoint_row)?,
+                    .query_row([id], endpoint_row(&self.key))?,
             )
         })
     }
@@ -328,26 +370,28 @@ impl Store for SqliteStore {
             let mut st = c.prepare(&format!(
                 "SELECT {EP_COLS} FROM endpoints ORDER BY created_at, id"
             ))?;
-            let rows = st.query_map([], endpoint_row)?;
+            let rows = st.query_map([], endpoint_row(&self.key))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 
     fn update_endpoint(&self, ep: Endpoint) -> Ticket<Endpoint> {
+        let key = self.key.clone();
         self.write(move |c| {
-            put_endpoint(c, &ep, false)?;
+            put_endpoint(c, &key, &ep, false)?;
             Ok(ep)
         })
     }
 
     fn modify_endpoint(&self, id: &str, change: EndpointChange) -> Ticket<Endpoint> {
         let id = id.to_string();
+        let key = self.key.clone();
         self.write(move |c| {
             let mut ep = c
                 .prepare_cached(&format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"))?
-                .query_row([&id], endpoint_row)?;
+                .query_row([&id], endpoint_row(&key))?;
             change(&mut ep)?;
-            put_endpoint(c, &ep, false)?;
+            put_endpoint(c, &key, &ep, false)?;
             Ok(ep)
         })
     }
@@ -508,6 +552,7 @@ impl Store for SqliteStore {
     }
 
     fn claim_due(&self, now: i64, limit: usize, lease_ms: i64) -> Ticket<Vec<Claimed>> {
+        let key = self.key.clone();
         self.write(move |c| {
             let mut st = c.prepare_cached(&format!(
                 "UPDATE deliveries SET lease_until = ?2 WHERE id IN (\
@@ -527,7 +572,7 @@ impl Store for SqliteStore {
                 if !ep_cache.contains_key(&d.endpoint_id) {
                     let ep = c
                         .prepare_cached(&format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"))?
-                        .query_row([&d.endpoint_id], endpoint_row)?;
+                        .query_row([&d.endpoint_id], endpoint_row(&key))?;
                     let secrets = secrets_of(c, &d.endpoint_id)?;
                     ep_cache.insert(d.endpoint_id.clone(), (ep, secrets));
                 }
@@ -760,6 +805,7 @@ impl Store for SqliteStore {
         rows: Vec<SourceRow>,
         endpoints: Vec<ConfigEndpoint>,
     ) -> Ticket<Vec<String>> {
+        let key = self.key.clone();
         self.write(move |c| {
             invalidate_targets();
             for row in &rows {
@@ -817,7 +863,7 @@ impl Store for SqliteStore {
                     .optional()?;
                 let fresh = exists.is_none();
                 if fresh {
-                    put_endpoint(c, ep, true)?;
+                    put_endpoint(c, &key, ep, true)?;
                 } else {
                     // The config owns the shape; state (enabled, failing) stays.
                     c.execute(
@@ -827,7 +873,7 @@ impl Store for SqliteStore {
                             ep.id,
                             ep.url,
                             ep.description,
-                            serde_json::to_string(&ep.headers).map_err(anyhow::Error::from)?,
+                            seal_headers(&key, ep)?,
                             serde_json::to_string(&ep.scheme).map_err(anyhow::Error::from)?,
                             ep.rate_limit,
                             ep.max_concurrency,
@@ -1054,7 +1100,10 @@ mod tests {
     fn store() -> (SqliteStore, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("hookseal-sqlite-{}", new_id("t")));
         std::fs::create_dir_all(&dir).unwrap();
-        (SqliteStore::open(&dir.join("db"), 64).unwrap(), dir)
+        (
+            SqliteStore::open(&dir.join("db"), 64, Arc::new(DataKey::ephemeral())).unwrap(),
+            dir,
+        )
     }
 
     fn source(name: &str) -> SourceRow {
@@ -1079,6 +1128,51 @@ mod tests {
             payload: b"{}".to_vec(),
             drop_body: false,
         }
+    }
+
+    #[test]
+    fn endpoint_headers_are_sealed_at_rest_and_version_1_rows_still_read() {
+        let (s, dir) = store();
+        let ep = Endpoint {
+            id: "ep_1".into(),
+            url: "https://example.com/h".into(),
+            description: String::new(),
+            event_types: vec![],
+            headers: [("X-Erp-Token".to_string(), "shared-value-123".to_string())].into(),
+            scheme: SigningScheme::default(),
+            rate_limit: None,
+            max_concurrency: None,
+            enabled: true,
+            source: None,
+            disabled_reason: None,
+            failing_since: None,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let secret = SealedSecret {
+            sealed: vec![1],
+            created_at: 0,
+            expires_at: None,
+        };
+        s.create_endpoint(ep.clone(), secret).wait().unwrap();
+        let raw = Connection::open(dir.join("db")).unwrap();
+        let col: String = raw
+            .query_row("SELECT headers FROM endpoints WHERE id = 'ep_1'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(
+            col.starts_with("sealed:") && !col.contains("shared-value"),
+            "{col}"
+        );
+        assert_eq!(s.get_endpoint("ep_1").unwrap().headers, ep.headers);
+        raw.execute(
+            "UPDATE endpoints SET headers = '{\"A\":\"b\"}' WHERE id = 'ep_1'",
+            [],
+        )
+        .unwrap();
+        assert_eq!(s.get_endpoint("ep_1").unwrap().headers["A"], "b");
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
