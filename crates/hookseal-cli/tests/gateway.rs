@@ -563,6 +563,30 @@ fn sources_through_the_api_rotation_and_handshakes() {
     );
     assert_eq!(code, 200);
 
+    // Replaced: a narrower allowlist applies at once; the endpoint stays.
+    let (code, v) = s.call(
+        "PUT",
+        "/api/v1/sources/slack",
+        Some(json!({ "name": "slack", "provider": "slack", "allow_ips": ["198.51.100.0/24"] })),
+    );
+    assert_eq!(code, 200, "{v}");
+    let b = event(6);
+    let h = sign("slack", "new-secret", "", now(), b.as_bytes());
+    assert_eq!(post(&s.addr, "/in/slack", &h, b.as_bytes()).0, 403);
+    let (code, v) = s.call(
+        "PUT",
+        "/api/v1/sources/slack",
+        Some(json!({ "name": "slack", "provider": "slack", "secrets": ["x"] })),
+    );
+    assert_eq!(code, 422, "secrets change through rotation: {v}");
+    let (code, _) = s.call(
+        "PUT",
+        "/api/v1/sources/slack",
+        Some(json!({ "name": "slack", "provider": "slack" })),
+    );
+    assert_eq!(code, 200);
+    assert_eq!(post(&s.addr, "/in/slack", &h, b.as_bytes()).0, 200);
+
     // Deleted: gone from /in.
     let (code, _) = s.call("DELETE", "/api/v1/sources/slack", None);
     assert_eq!(code, 204);

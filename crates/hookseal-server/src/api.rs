@@ -53,6 +53,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/sources"),
     ("get", "/api/v1/sources"),
     ("get", "/api/v1/sources/{name}"),
+    ("put", "/api/v1/sources/{name}"),
     ("delete", "/api/v1/sources/{name}"),
     ("post", "/api/v1/sources/{name}/secrets/rotate"),
     ("get", "/api/v1/sources/{name}/rejections"),
@@ -152,7 +153,10 @@ pub fn router(state: AppState) -> Router {
         .route("/deliveries/{id}/attempts", get(attempts))
         .route("/deliveries/{id}/resend", post(resend))
         .route("/sources", post(create_source).get(list_sources))
-        .route("/sources/{name}", get(get_source).delete(delete_source))
+        .route(
+            "/sources/{name}",
+            get(get_source).put(put_source).delete(delete_source),
+        )
         .route("/sources/{name}/secrets/rotate", post(rotate_source_secret))
         .route("/sources/{name}/rejections", get(source_rejections))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -748,6 +752,38 @@ async fn list_sources(State(s): State<AppState>) -> ApiResult<Json<Value>> {
         .map(|r| crate::ingress::source::view(r, &s.key, now))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Json(json!({ "data": views })))
+}
+
+/// Replaces a source's definition; its secrets (rotate them with
+/// `secrets/rotate`), endpoints and dedup records stay.
+async fn put_source(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    Json(def): Json<crate::ingress::SourceConfig>,
+) -> ApiResult<Json<Value>> {
+    if !def.secrets.is_empty() {
+        return Err(bad(
+            "secrets: change them with POST /api/v1/sources/{name}/secrets/rotate",
+        ));
+    }
+    if !def.forward.is_empty() || !def.secret_env.is_empty() || !def.secret_files.is_empty() {
+        return Err(bad(
+            "forward, secret_env and secret_files belong to the config file",
+        ));
+    }
+    let now = now_ms();
+    let store = s.store.clone();
+    let key = s.key.clone();
+    let n = name.clone();
+    let sealed = blocking(move || {
+        let row = store.get_source(&n)?;
+        crate::ingress::source::replacement(&row, &key, &def, now)
+            .map_err(|e| StoreError::Invalid(e.to_string()))
+    })
+    .await?;
+    s.store.replace_source_def(&name, sealed, now).await?;
+    reload_source(&s, &name).await?;
+    get_source_json(&s, name).await
 }
 
 async fn delete_source(

@@ -331,6 +331,28 @@ pub fn build(row: &SourceRow, key: &DataKey, metrics: &Metrics, now: i64) -> any
     })
 }
 
+/// A replacement definition for a stored source, checked against its live
+/// secrets and sealed; the name cannot change.
+pub fn replacement(
+    row: &SourceRow,
+    key: &DataKey,
+    def: &SourceConfig,
+    now: i64,
+) -> anyhow::Result<Vec<u8>> {
+    anyhow::ensure!(def.name == row.name, "name: a source cannot be renamed");
+    let ctx = context(&row.name);
+    let secrets = row
+        .secrets
+        .iter()
+        .filter(|s| s.expires_at.is_none_or(|e| e > now))
+        .map(|s| Ok(String::from_utf8(key.open(&ctx, &s.sealed)?)?))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    def.policy(&secrets)?;
+    let mut d = def.clone();
+    d.secrets.clear();
+    Ok(key.seal(&ctx, &serde_json::to_vec(&d)?))
+}
+
 /// Whether `secret` fits a stored source's scheme (a rotation's new secret).
 pub fn check_secret(row: &SourceRow, key: &DataKey, secret: &str) -> anyhow::Result<()> {
     let def: SourceConfig =

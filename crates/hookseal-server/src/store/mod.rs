@@ -442,6 +442,9 @@ pub trait Store: Send + Sync + 'static {
     /// Stored events of a source.
     fn count_events(&self, source: &str) -> Result<i64>;
     fn delete_source(&self, name: &str) -> Ticket<()>;
+    /// Replaces an API-created source's sealed definition (its secrets, endpoints
+    /// and dedup records stay).
+    fn replace_source_def(&self, name: &str, sealed_def: Vec<u8>, now: i64) -> Ticket<()>;
     /// Adds a newest secret; older ones expire at `old_expires_at` (ms).
     fn rotate_source_secret(
         &self,

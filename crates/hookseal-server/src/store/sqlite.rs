@@ -940,6 +940,25 @@ impl Store for SqliteStore {
         })
     }
 
+    fn replace_source_def(&self, name: &str, sealed_def: Vec<u8>, now: i64) -> Ticket<()> {
+        let name = name.to_string();
+        self.write(move |c| {
+            let from_config: bool = c
+                .prepare_cached("SELECT from_config FROM sources WHERE name = ?1")?
+                .query_row([&name], |r| r.get(0))?;
+            if from_config {
+                return Err(StoreError::Conflict(format!(
+                    "source {name} is declared in the config file: change it there"
+                )));
+            }
+            c.execute(
+                "UPDATE sources SET sealed_def = ?2, updated_at = ?3 WHERE name = ?1",
+                params![name, sealed_def, now],
+            )?;
+            Ok(())
+        })
+    }
+
     fn rotate_source_secret(
         &self,
         name: &str,
