@@ -698,27 +698,29 @@ impl Store for SqliteStore {
 
     fn ingest(&self, ev: InboundEvent, now: i64) -> Ticket<Ingested> {
         self.write(move |c| {
-            let seen: Option<(String, i64)> = c
-                .prepare_cached(
-                    "SELECT message_id, expires_at FROM inbound_seen WHERE source = ?1 AND key = ?2",
-                )?
-                .query_row(params![ev.source, ev.dedup_key], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            if let Some((message_id, until)) = seen {
-                if until > now {
-                    return Ok(Ingested::Replayed { message_id });
-                }
-            }
+            // One statement on the hot path: insert the key, or take over an
+            // expired record; a live record changes nothing (a replay).
             let id = new_id("in_");
+            let claimed = c
+                .prepare_cached(
+                    "INSERT INTO inbound_seen (source, key, expires_at, message_id) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (source, key) DO UPDATE SET expires_at = excluded.expires_at, \
+                     message_id = excluded.message_id WHERE inbound_seen.expires_at <= ?5",
+                )?
+                .execute(params![ev.source, ev.dedup_key, ev.dedup_until, id, now])?;
+            if claimed == 0 {
+                let message_id: String = c
+                    .prepare_cached(
+                        "SELECT message_id FROM inbound_seen WHERE source = ?1 AND key = ?2",
+                    )?
+                    .query_row(params![ev.source, ev.dedup_key], |r| r.get(0))?;
+                return Ok(Ingested::Replayed { message_id });
+            }
             let headers = if ev.headers.is_empty() {
                 None
             } else {
                 Some(serde_json::to_string(&ev.headers).map_err(anyhow::Error::from)?)
             };
-            c.prepare_cached(
-                "INSERT OR REPLACE INTO inbound_seen (source, key, expires_at, message_id) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![ev.source, ev.dedup_key, ev.dedup_until, id])?;
             let event_type = format!("inbound.{}", ev.source);
             c.prepare_cached(
                 "INSERT INTO messages (id, event_type, payload, created_at, source, webhook_id, content_type, headers, drop_body) \
