@@ -610,37 +610,21 @@ fn send_all(
     ids: &[String],
     kill_after: Option<(usize, &Mutex<Option<std::process::Child>>)>,
 ) -> (Vec<String>, Vec<String>) {
-    let acked = Mutex::new(Vec::new());
-    let replayed = Mutex::new(Vec::new());
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..16 {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(id) = ids.get(i) else { return };
-                let body = format!(r#"{{"id":"{id}"}}"#);
-                let h = sign("standard-webhooks", SW_SECRET, id, now(), body.as_bytes());
-                let r = std::panic::catch_unwind(|| post(addr, "/in/sw", &h, body.as_bytes()));
-                match r {
-                    Ok((200, _)) => {
-                        let mut a = acked.lock().unwrap();
-                        a.push(id.clone());
-                        if let Some((n, child)) = kill_after {
-                            if a.len() == n {
-                                if let Some(mut c) = child.lock().unwrap().take() {
-                                    let _ = c.kill();
-                                    let _ = c.wait();
-                                }
-                            }
-                        }
-                    }
-                    Ok((409, _)) => replayed.lock().unwrap().push(id.clone()),
-                    _ => {}
-                }
-            });
-        }
-    });
-    (acked.into_inner().unwrap(), replayed.into_inner().unwrap())
+    let deliver = |id: &str| {
+        let body = format!(r#"{{"id":"{id}"}}"#);
+        let h = sign("standard-webhooks", SW_SECRET, id, now(), body.as_bytes());
+        // A killed server refuses the connection: no answer (0).
+        std::panic::catch_unwind(|| post(addr, "/in/sw", &h, body.as_bytes()).0).unwrap_or(0)
+    };
+    let answered = send_each(ids, 16, kill_after, deliver);
+    let with = |code| {
+        answered
+            .iter()
+            .filter(|(_, s)| *s == code)
+            .map(|(id, _)| id.clone())
+            .collect()
+    };
+    (with(200), with(409))
 }
 
 #[test]

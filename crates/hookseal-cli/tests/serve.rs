@@ -449,44 +449,28 @@ fn publish_all(
     ids: &[String],
     kill_after: Option<(usize, &Mutex<Option<Child>>)>,
 ) -> Vec<String> {
-    let acked = Mutex::new(Vec::new());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..8 {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some(id) = ids.get(i) else { break };
-                let body = json!({ "event_type": "crash.test", "payload": { "for": id }, "id": id }).to_string();
-                let ok = (|| -> std::io::Result<bool> {
-                    let mut s = TcpStream::connect(addr)?;
-                    s.set_read_timeout(Some(Duration::from_secs(20)))?;
-                    write!(
-                        s,
-                        "POST /api/v1/messages HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                        body.len()
-                    )?;
-                    let mut raw = String::new();
-                    s.read_to_string(&mut raw)?;
-                    Ok(raw.starts_with("HTTP/1.1 202") || raw.starts_with("HTTP/1.1 200"))
-                })()
-                .unwrap_or(false);
-                if ok {
-                    let mut a = acked.lock().unwrap();
-                    a.push(id.clone());
-                    if let Some((n, child)) = kill_after {
-                        if a.len() == n {
-                            // SIGKILL mid-way: no shutdown, no flush.
-                            if let Some(mut c) = child.lock().unwrap().take() {
-                                let _ = c.kill();
-                                let _ = c.wait();
-                            }
-                        }
-                    }
-                }
-            });
-        }
-    });
-    acked.into_inner().unwrap()
+    let publish = |id: &str| {
+        let body =
+            json!({ "event_type": "crash.test", "payload": { "for": id }, "id": id }).to_string();
+        (|| -> std::io::Result<u16> {
+            let mut s = TcpStream::connect(addr)?;
+            s.set_read_timeout(Some(Duration::from_secs(20)))?;
+            write!(
+                s,
+                "POST /api/v1/messages HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )?;
+            let mut raw = String::new();
+            s.read_to_string(&mut raw)?;
+            Ok(raw.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0))
+        })()
+        .unwrap_or(0)
+    };
+    send_each(ids, 8, kill_after, publish)
+        .into_iter()
+        .filter(|(_, status)| *status == 200 || *status == 202)
+        .map(|(id, _)| id)
+        .collect()
 }
 
 #[test]
@@ -654,16 +638,7 @@ fn per_endpoint_concurrency_limit_is_respected() {
             }
         }),
     );
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (addr, _rt) = serve_app(app, 2);
     let (code, e) = s.call(
         "POST",
         "/api/v1/endpoints",

@@ -244,21 +244,11 @@ fn validate(s: &AppState, ep: &Endpoint) -> ApiResult<()> {
     guard
         .check_url(&ep.url)
         .map_err(|e| bad(format!("url: {e}")))?;
-    const RESERVED: &[&str] = &[
-        "host",
-        "content-length",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "te",
-        "trailer",
-        "upgrade",
-        "proxy-authorization",
-        "proxy-connection",
-        "content-type",
-    ];
     for (n, v) in &ep.headers {
-        if RESERVED.iter().any(|r| n.eq_ignore_ascii_case(r)) {
+        if crate::delivery::RESERVED_HEADERS
+            .iter()
+            .any(|r| n.eq_ignore_ascii_case(r))
+        {
             return Err(bad(format!(
                 "headers: {n} is set by the server and cannot be configured"
             )));

@@ -52,17 +52,15 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     )?);
     let metrics = Arc::new(metrics::Metrics::default());
     let wake = Arc::new(Notify::new());
-    let forward_guard = || {
-        delivery::ssrf::Guard::new(
-            &cfg.ingress.forward_allow_cidrs,
-            cfg.ingress.forward_allow_http,
-        )
-    };
+    let forward_guard = Arc::new(delivery::ssrf::Guard::new(
+        &cfg.ingress.forward_allow_cidrs,
+        cfg.ingress.forward_allow_http,
+    )?);
     let engine = Arc::new(delivery::Engine::new(
         store.clone(),
         key.clone(),
         cfg.delivery.clone(),
-        forward_guard()?,
+        (*forward_guard).clone(),
         metrics.clone(),
         wake.clone(),
     )?);
@@ -73,7 +71,7 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         metrics.clone(),
         wake.clone(),
     )?);
-    sync_config_sources(&cfg, &*store, &key, &forward_guard()?).await?;
+    sync_config_sources(&cfg, &*store, &key, &forward_guard).await?;
     {
         let ing = ingress.clone();
         tokio::task::spawn_blocking(move || {
@@ -92,7 +90,7 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
             &cfg.delivery.allow_cidrs,
             cfg.delivery.allow_http,
         )?),
-        forward_guard: Arc::new(forward_guard()?),
+        forward_guard,
         ingress: ingress.clone(),
     };
     let tls = if cfg.server.tls_cert_file.is_empty() {

@@ -164,6 +164,48 @@ impl<S: Send + Sync> FromRequestParts<S> for VerifiedWebhook {
     }
 }
 
+/// Why a request body was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    /// Over the limit (declared in `Content-Length`, or found while reading).
+    TooLarge,
+    /// The client's stream failed.
+    Unreadable,
+}
+
+/// Reads a request body of at most `limit` bytes. A declared `Content-Length`
+/// over the limit is refused before anything is read; a body without one stops
+/// being read at the limit.
+pub async fn read_body(
+    headers: &axum::http::HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, BodyError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(BodyError::TooLarge),
+        Err(_) => Err(BodyError::Unreadable),
+    }
+}
+
+/// The HTTP answer to a provider's handshake.
+pub fn handshake_response(reply: crate::provider::HandshakeReply) -> Response<Body> {
+    let mut r = Response::new(Body::from(reply.body));
+    *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(reply.content_type),
+    );
+    r
+}
+
 fn plain(status: u16, msg: &'static str) -> Response<Body> {
     let mut r = Response::new(Body::from(msg));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
@@ -223,20 +265,12 @@ where
                     format!("body exceeds {} bytes", cfg.limit),
                 )
             };
-            let declared = parts
-                .headers
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            if declared.is_some_and(|n| n > cfg.limit as u64) {
-                return Ok(refuse(&cfg, too_large()));
-            }
-            let bytes = match Limited::new(body, cfg.limit).collect().await {
-                Ok(c) => c.to_bytes(),
-                Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-                    return Ok(refuse(&cfg, too_large()))
+            let bytes = match read_body(&parts.headers, body, cfg.limit).await {
+                Ok(b) => b,
+                Err(BodyError::TooLarge) => return Ok(refuse(&cfg, too_large())),
+                Err(BodyError::Unreadable) => {
+                    return Ok(plain(400, "could not read the request body"))
                 }
-                Err(_) => return Ok(plain(400, "could not read the request body")),
             };
             let path = parts
                 .uri
@@ -266,13 +300,7 @@ where
             };
             if let Some((h, secret)) = &cfg.handshake {
                 if let Some(reply) = h.reply(&parts.headers, &bytes, secret) {
-                    let mut r = Response::new(Body::from(reply.body));
-                    *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-                    r.headers_mut().insert(
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static(reply.content_type),
-                    );
-                    return Ok(r);
+                    return Ok(handshake_response(reply));
                 }
             }
             parts.extensions.insert(verified);

@@ -240,8 +240,14 @@ pub fn receiver() -> (Arc<Receiver>, SocketAddr, tokio::runtime::Runtime) {
             }
         }),
     );
+    let (addr, rt) = serve_app(app, 1);
+    (state, addr, rt)
+}
+
+/// Serves `app` on 127.0.0.1 from its own runtime (dropping the runtime stops it).
+pub fn serve_app(app: axum::Router, workers: usize) -> (SocketAddr, tokio::runtime::Runtime) {
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .unwrap();
@@ -249,10 +255,44 @@ pub fn receiver() -> (Arc<Receiver>, SocketAddr, tokio::runtime::Runtime) {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    rt.spawn(async move {
-        axum::serve(listener, app).await.unwrap();
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, rt)
+}
+
+/// Sends every id with `send` (which answers the HTTP status, 0 for none) from
+/// `threads` threads; returns each id with its status. With `kill_after = (n,
+/// child)`, the server is SIGKILLed (no shutdown, no flush) once n ids got a 2xx.
+pub fn send_each(
+    ids: &[String],
+    threads: usize,
+    kill_after: Option<(usize, &Mutex<Option<Child>>)>,
+    send: impl Fn(&str) -> u16 + Sync,
+) -> Vec<(String, u16)> {
+    let answered = Mutex::new(Vec::new());
+    let acked = std::sync::atomic::AtomicUsize::new(0);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(id) = ids.get(i) else { break };
+                let status = send(id);
+                answered.lock().unwrap().push((id.clone(), status));
+                if (200..300).contains(&status) {
+                    let n = acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                    if let Some((at, child)) = kill_after {
+                        if n == at {
+                            if let Some(mut c) = child.lock().unwrap().take() {
+                                let _ = c.kill();
+                                let _ = c.wait();
+                            }
+                        }
+                    }
+                }
+            });
+        }
     });
-    (state, addr, rt)
+    answered.into_inner().unwrap()
 }
 
 /// Publishes one message and waits for its first recorded attempt; returns it.

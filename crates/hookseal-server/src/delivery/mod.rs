@@ -34,6 +34,22 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Headers a delivery sets itself or that belong to one connection: an
+/// endpoint cannot configure them, and the gateway never passes them on.
+pub const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-authorization",
+    "proxy-connection",
+    "content-type",
+];
+
 /// The library scheme an endpoint's signing scheme maps to.
 pub fn scheme_spec(s: &SigningScheme) -> SchemeSpec {
     match s {

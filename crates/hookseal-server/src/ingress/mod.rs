@@ -23,8 +23,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+use hookseal::axum::{handshake_response, read_body, BodyError};
 use hookseal::{IpAllowlist, Reason, Rejection};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::sync::{Notify, Semaphore};
 
 use crate::config::IngressConfig;
@@ -294,31 +294,14 @@ fn passable(name: &str, required: &std::collections::BTreeMap<String, String>) -
         "key",
         "password",
     ];
-    !NOT_PASSED.contains(&name)
+    !crate::delivery::RESERVED_HEADERS.contains(&name)
+        && !matches!(name, "expect" | "user-agent")
         && !name.starts_with("proxy-")
         && !name.starts_with("webhook-")
         && !name.starts_with("svix-")
         && !CREDENTIAL_HINTS.iter().any(|h| name.contains(h))
         && !required.keys().any(|r| r.eq_ignore_ascii_case(name))
 }
-
-/// Headers never passed on to endpoints: hop-by-hop, framing, and the ones the
-/// delivery sets itself.
-const NOT_PASSED: &[&str] = &[
-    "host",
-    "content-length",
-    "content-type",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "upgrade",
-    "proxy-authorization",
-    "proxy-connection",
-    "expect",
-    "user-agent",
-];
 
 async fn receive(
     State(ing): State<Arc<Ingress>>,
@@ -358,24 +341,17 @@ async fn receive(
         return ing.refuse(&live, r, ip);
     }
     let limit = live.def.max_body_bytes;
-    let too_large = || Rejection::new(Reason::BodyTooLarge, format!("body exceeds {limit} bytes"));
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return ing.refuse(&live, too_large(), ip);
-    }
-    let bytes =
-        match tokio::time::timeout(ing.body_timeout, Limited::new(body, limit).collect()).await {
-            Ok(Ok(c)) => c.to_bytes(),
-            Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-                return ing.refuse(&live, too_large(), ip)
-            }
-            Ok(Err(_)) => return plain(400, "could not read the request body"),
-            Err(_) => return plain(408, "request body too slow"),
-        };
+    let bytes = match tokio::time::timeout(ing.body_timeout, read_body(&parts.headers, body, limit))
+        .await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(BodyError::TooLarge)) => {
+            let r = Rejection::new(Reason::BodyTooLarge, format!("body exceeds {limit} bytes"));
+            return ing.refuse(&live, r, ip);
+        }
+        Ok(Err(BodyError::Unreadable)) => return plain(400, "could not read the request body"),
+        Err(_) => return plain(408, "request body too slow"),
+    };
     // Bounded work: verifying and storing run under the global limit; beyond
     // it, refuse at once rather than queue.
     let Ok(_permit) = ing.permits.clone().try_acquire_owned() else {
@@ -406,13 +382,7 @@ async fn receive(
         };
         if let Some((h, secret)) = &live.handshake {
             if let Some(reply) = h.reply(&parts.headers, &bytes, secret) {
-                let mut r = Response::new(Body::from(reply.body));
-                *r.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-                r.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static(reply.content_type),
-                );
-                return r;
+                return handshake_response(reply);
             }
         }
         let (dedup_key, dedup_until) = match verified.dedup() {

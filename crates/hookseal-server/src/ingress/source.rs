@@ -222,6 +222,14 @@ impl SourceConfig {
         v
     }
 
+    /// The definition sealed for storage, without its secrets (those are sealed
+    /// one by one).
+    fn sealed(&self, key: &DataKey) -> anyhow::Result<Vec<u8>> {
+        let mut def = self.clone();
+        def.secrets.clear();
+        Ok(key.seal(&context(&self.name), &serde_json::to_vec(&def)?))
+    }
+
     /// The stored row: the definition sealed (secrets apart), each secret sealed.
     pub fn to_row(
         &self,
@@ -230,23 +238,16 @@ impl SourceConfig {
         from_config: bool,
         now: i64,
     ) -> anyhow::Result<SourceRow> {
-        let mut def = self.clone();
-        def.secrets.clear();
-        let ctx = context(&self.name);
         Ok(SourceRow {
             name: self.name.clone(),
-            sealed_def: key.seal(&ctx, &serde_json::to_vec(&def)?),
+            sealed_def: self.sealed(key)?,
             from_config,
             // Stored newest first: the first listed counts as the newest (the
             // one a handshake such as Zoom's answers with).
             secrets: secrets
                 .iter()
                 .enumerate()
-                .map(|(i, s)| SealedSecret {
-                    sealed: key.seal(&ctx, s.as_bytes()),
-                    created_at: now - i as i64,
-                    expires_at: None,
-                })
+                .map(|(i, s)| seal_secret(key, &self.name, s, now - i as i64))
                 .collect(),
             created_at: now,
             updated_at: now,
@@ -305,19 +306,33 @@ impl SourceConfig {
 }
 
 /// Opens a stored source and builds it.
-pub fn build(row: &SourceRow, key: &DataKey, metrics: &Metrics, now: i64) -> anyhow::Result<Live> {
+/// A stored source's definition, opened.
+fn open_def(row: &SourceRow, key: &DataKey) -> anyhow::Result<SourceConfig> {
+    Ok(serde_json::from_slice(
+        &key.open(&context(&row.name), &row.sealed_def)?,
+    )?)
+}
+
+/// A stored source's secrets still live at `now`, opened, newest first.
+fn live_secrets(row: &SourceRow, key: &DataKey, now: i64) -> anyhow::Result<Vec<String>> {
     let ctx = context(&row.name);
-    let def: SourceConfig = serde_json::from_slice(&key.open(&ctx, &row.sealed_def)?)?;
-    let mut secrets = Vec::new();
-    let mut rebuild_at: Option<i64> = None;
-    for s in &row.secrets {
-        match s.expires_at {
-            Some(e) if e <= now => continue,
-            Some(e) => rebuild_at = Some(rebuild_at.map_or(e, |r| r.min(e))),
-            None => {}
-        }
-        secrets.push(String::from_utf8(key.open(&ctx, &s.sealed)?)?);
-    }
+    row.secrets
+        .iter()
+        .filter(|s| s.expires_at.is_none_or(|e| e > now))
+        .map(|s| Ok(String::from_utf8(key.open(&ctx, &s.sealed)?)?))
+        .collect()
+}
+
+pub fn build(row: &SourceRow, key: &DataKey, metrics: &Metrics, now: i64) -> anyhow::Result<Live> {
+    let def = open_def(row, key)?;
+    let secrets = live_secrets(row, key, now)?;
+    // The first live secret to expire is when the source is rebuilt.
+    let rebuild_at = row
+        .secrets
+        .iter()
+        .filter_map(|s| s.expires_at)
+        .filter(|e| *e > now)
+        .min();
     let policy = def.policy(&secrets)?;
     let handshake = hookseal::provider::find(&def.provider)
         .and_then(|p| p.handshake)
@@ -340,31 +355,20 @@ pub fn replacement(
     now: i64,
 ) -> anyhow::Result<Vec<u8>> {
     anyhow::ensure!(def.name == row.name, "name: a source cannot be renamed");
-    let ctx = context(&row.name);
-    let secrets = row
-        .secrets
-        .iter()
-        .filter(|s| s.expires_at.is_none_or(|e| e > now))
-        .map(|s| Ok(String::from_utf8(key.open(&ctx, &s.sealed)?)?))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    def.policy(&secrets)?;
-    let mut d = def.clone();
-    d.secrets.clear();
-    Ok(key.seal(&ctx, &serde_json::to_vec(&d)?))
+    def.policy(&live_secrets(row, key, now)?)?;
+    def.sealed(key)
 }
 
 /// Whether `secret` fits a stored source's scheme (a rotation's new secret).
 pub fn check_secret(row: &SourceRow, key: &DataKey, secret: &str) -> anyhow::Result<()> {
-    let def: SourceConfig =
-        serde_json::from_slice(&key.open(&context(&row.name), &row.sealed_def)?)?;
-    def.policy(&[secret.to_string()]).map(|_| ())
+    open_def(row, key)?
+        .policy(&[secret.to_string()])
+        .map(|_| ())
 }
 
 /// A source as the API shows it.
 pub fn view(row: &SourceRow, key: &DataKey, now: i64) -> anyhow::Result<Value> {
-    let def: SourceConfig =
-        serde_json::from_slice(&key.open(&context(&row.name), &row.sealed_def)?)?;
-    let mut v = def.redacted();
+    let mut v = open_def(row, key)?.redacted();
     v["from_config"] = json!(row.from_config);
     v["created_at"] = json!(row.created_at);
     v["updated_at"] = json!(row.updated_at);

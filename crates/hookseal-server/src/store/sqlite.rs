@@ -183,6 +183,40 @@ fn fan_out_targets(c: &Connection) -> Result<Targets> {
     Ok(targets)
 }
 
+/// Queues a delivery of `message_id`, due `now`, to every enabled endpoint
+/// `takes`; returns how many.
+fn fan_out(
+    c: &Connection,
+    message_id: &str,
+    now: i64,
+    takes: impl Fn(&(String, Vec<String>, Option<String>)) -> bool,
+) -> Result<usize> {
+    let targets = fan_out_targets(c)?;
+    let mut ins = c.prepare_cached(
+        "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)",
+    )?;
+    let mut n = 0;
+    for t in targets.iter().filter(|t| takes(t)) {
+        ins.execute(params![new_id("dlv_"), message_id, t.0, now])?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Refuses to change a source the config file declares (`what` says how to).
+fn api_owned(c: &Connection, name: &str, what: &str) -> Result<()> {
+    let from_config: bool = c
+        .prepare_cached("SELECT from_config FROM sources WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))?;
+    if from_config {
+        return Err(StoreError::Conflict(format!(
+            "source {name} is declared in the config file: {what} there"
+        )));
+    }
+    Ok(())
+}
+
 const EP_COLS: &str = "id, url, description, event_types, headers, scheme, rate_limit, \
     max_concurrency, enabled, disabled_reason, failing_since, created_at, updated_at, source";
 
@@ -458,16 +492,10 @@ impl Store for SqliteStore {
                 }
                 return Ok((m, false));
             }
-            let targets = fan_out_targets(c)?;
-            let mut ins = c.prepare_cached(
-                "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)",
-            )?;
-            for (ep, filters, _) in targets.iter().filter(|t| t.2.is_none()) {
-                if filter_matches(filters, &msg.event_type) {
-                    ins.execute(params![new_id("dlv_"), msg.id, ep, now])?;
-                }
-            }
+            // Published messages go to subscriptions, never to a source's forwards.
+            fan_out(c, &msg.id, now, |(_, filters, source)| {
+                source.is_none() && filter_matches(filters, &msg.event_type)
+            })?;
             Ok((
                 Message {
                     id: msg.id,
@@ -737,16 +765,9 @@ impl Store for SqliteStore {
                 headers,
                 ev.drop_body
             ])?;
-            let targets = fan_out_targets(c)?;
-            let mut ins = c.prepare_cached(
-                "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)",
-            )?;
-            let mut deliveries = 0;
-            for (ep, _, _) in targets.iter().filter(|t| t.2.as_deref() == Some(&ev.source)) {
-                ins.execute(params![new_id("dlv_"), id, ep, now])?;
-                deliveries += 1;
-            }
+            let deliveries = fan_out(c, &id, now, |(_, _, source)| {
+                source.as_deref() == Some(&ev.source)
+            })?;
             Ok(Ingested::Accepted {
                 message_id: id,
                 deliveries,
@@ -929,14 +950,7 @@ impl Store for SqliteStore {
     fn delete_source(&self, name: &str) -> Ticket<()> {
         let name = name.to_string();
         self.write(move |c| {
-            let from_config: bool = c
-                .prepare_cached("SELECT from_config FROM sources WHERE name = ?1")?
-                .query_row([&name], |r| r.get(0))?;
-            if from_config {
-                return Err(StoreError::Conflict(format!(
-                    "source {name} is declared in the config file: remove it there"
-                )));
-            }
+            api_owned(c, &name, "remove it")?;
             forget_source(c, &name)?;
             Ok(())
         })
@@ -945,14 +959,7 @@ impl Store for SqliteStore {
     fn replace_source_def(&self, name: &str, sealed_def: Vec<u8>, now: i64) -> Ticket<()> {
         let name = name.to_string();
         self.write(move |c| {
-            let from_config: bool = c
-                .prepare_cached("SELECT from_config FROM sources WHERE name = ?1")?
-                .query_row([&name], |r| r.get(0))?;
-            if from_config {
-                return Err(StoreError::Conflict(format!(
-                    "source {name} is declared in the config file: change it there"
-                )));
-            }
+            api_owned(c, &name, "change it")?;
             c.execute(
                 "UPDATE sources SET sealed_def = ?2, updated_at = ?3 WHERE name = ?1",
                 params![name, sealed_def, now],
@@ -969,14 +976,7 @@ impl Store for SqliteStore {
     ) -> Ticket<()> {
         let name = name.to_string();
         self.write(move |c| {
-            let from_config: bool = c
-                .prepare_cached("SELECT from_config FROM sources WHERE name = ?1")?
-                .query_row([&name], |r| r.get(0))?;
-            if from_config {
-                return Err(StoreError::Conflict(format!(
-                    "source {name} is declared in the config file: change its secrets there"
-                )));
-            }
+            api_owned(c, &name, "change its secrets")?;
             c.execute(
                 "UPDATE source_secrets SET expires_at = ?2 \
                  WHERE source = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
