@@ -2,10 +2,40 @@
 //!
 //! Writes go to one writer thread that practises *group commit*: it takes the
 //! first waiting write, then every write that queued up meanwhile (up to a
-//! batch limit), runs each inside its own savepoint, commits once, and only then
-//! answers all of them. A write that fails rolls back its savepoint alone. Under
-//! load, one fsync serves many acknowledgements; alone, a write waits for no one.
-//! `synchronous = FULL`: an acknowledged write survives power loss.
+//! batch limit), runs them in one transaction, commits once, and only then
+//! answers all of them. Under load, one fsync serves many acknowledgements;
+//! alone, a write waits for no one.
+//!
+//! A write that fails must not undo its neighbours. Admin writes run inside
+//! their own savepoint, which a failure rolls back alone. The hot-path writes
+//! (publish, ingest, claim, attempt records, rejection audit) run without one:
+//! a savepoint copies every page the write touches into a sub-journal, and on
+//! those paths that copying cost more than the write. Their refusals (a
+//! conflict) are decided before they write anything, so a failure that changed
+//! no row undoes nothing. One that did change rows rolls back the whole
+//! transaction and answers an error to every write that ran in it (nothing of
+//! theirs was acknowledged); the writes not yet run go on in a fresh one.
+//!
+//! An acknowledged write survives power loss, and the writer does not wait for
+//! the disk: commits run with `synchronous = NORMAL` (in WAL mode the commit
+//! writes its frames to the WAL without an fsync), and a second thread, the
+//! *syncer*, fsyncs the WAL file and only then answers the writes of every
+//! batch committed before that fsync began. While it waits for the disk the
+//! writer is already running the next batch, so fsync latency no longer
+//! limits the commit rate. Everything that depends on a write — the ack of a
+//! publish or an ingest, a claim that would send a message — waits for that
+//! fsync; readers may see a committed row a moment before it is on disk.
+//! If an fsync fails the process stops: after a failed fsync the kernel may
+//! have dropped the pages, and no write since can be acknowledged.
+//!
+//! Checkpoints (copying the WAL back into the database file) run on a third
+//! thread with its own connection, not inside the writer's commits: a passive
+//! checkpoint whenever the WAL passes [`CHECKPOINT_BYTES`], which fsyncs the
+//! WAL before and the database after (`NORMAL` keeps those). A passive
+//! checkpoint never blocks the writer, but under constant writes it can never
+//! catch the WAL's end, and only a fully copied WAL is started again from the
+//! beginning; past [`WAL_LIMIT_BYTES`] a restarting checkpoint makes the
+//! writer wait once while it completes, which bounds the file.
 //!
 //! Reads use a separate connection (WAL readers do not block the writer).
 
@@ -25,7 +55,15 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 type Completion = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+
+/// Runs a write: whether it succeeded, and how to answer its caller.
+type Run = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+
+struct Job {
+    /// Runs inside its own savepoint.
+    guarded: bool,
+    run: Run,
+}
 
 /// SQLite-backed [`Store`].
 pub struct SqliteStore {
@@ -34,15 +72,55 @@ pub struct SqliteStore {
     /// Seals what the store keeps encrypted itself: endpoints' custom headers
     /// (a shared custom header is a credential).
     key: Arc<DataKey>,
+    /// While this lives, the checkpointer thread runs.
+    _alive: Arc<()>,
 }
 
 fn open(path: &Path) -> anyhow::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
     )?;
     Ok(conn)
+}
+
+/// WAL size that starts a (passive) checkpoint.
+const CHECKPOINT_BYTES: u64 = 4 << 20;
+/// WAL size at which a checkpoint waits for the writer to restart the WAL.
+const WAL_LIMIT_BYTES: u64 = 64 << 20;
+
+/// Checkpoints in the background; see the module docs.
+fn checkpointer_loop(conn: Connection, wal: std::path::PathBuf, stop: std::sync::Weak<()>) {
+    // Ends when the store is dropped.
+    while stop.strong_count() > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        if size < CHECKPOINT_BYTES {
+            continue;
+        }
+        let mode = if size >= WAL_LIMIT_BYTES {
+            "RESTART"
+        } else {
+            "PASSIVE"
+        };
+        let r = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        });
+        match r {
+            Ok((busy, log, done)) => {
+                tracing::debug!(mode, busy, log, done, "checkpoint")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "checkpoint failed; retrying");
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+        }
+    }
 }
 
 fn migrate(conn: &Connection) -> anyhow::Result<()> {
@@ -61,36 +139,62 @@ impl SqliteStore {
     pub fn open(path: &Path, max_batch: usize, key: Arc<DataKey>) -> anyhow::Result<SqliteStore> {
         let wconn = open(path)?;
         migrate(&wconn)?;
+        // The checkpointer thread checkpoints; the writer never does.
+        wconn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         let reader = open(path)?;
+        let checkpointer = open(path)?;
+        let mut wal = WalSync::new(path);
+        let wal_path = wal.path.clone();
+        // The database and WAL files' directory entries, once.
+        wal.sync()?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
         let (tx, rx) = mpsc::channel::<Job>();
+        let (sync_tx, sync_rx) = mpsc::channel::<Vec<Completion>>();
         let max_batch = max_batch.max(1);
         std::thread::Builder::new()
+            .name("hookseal-sqlite-sync".into())
+            .spawn(move || syncer_loop(wal, sync_rx))?;
+        std::thread::Builder::new()
             .name("hookseal-sqlite-writer".into())
-            .spawn(move || writer_loop(wconn, rx, max_batch))?;
+            .spawn(move || writer_loop(wconn, rx, sync_tx, max_batch))?;
+        let alive = Arc::new(());
+        let (wal_path, stop) = (wal_path, Arc::downgrade(&alive));
+        std::thread::Builder::new()
+            .name("hookseal-sqlite-checkpoint".into())
+            .spawn(move || checkpointer_loop(checkpointer, wal_path, stop))?;
         Ok(SqliteStore {
             writer: tx,
             reader: Mutex::new(reader),
             key,
+            _alive: alive,
         })
     }
 
+    /// A write in its own savepoint: a failure at any point undoes it alone.
     fn write<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<R> + Send + 'static,
     ) -> Ticket<R> {
-        let (stx, ticket) = Ticket::new();
-        let job: Job = Box::new(move |conn| {
-            let r = f(conn);
-            let ok = r.is_ok();
-            let done: Completion = Box::new(move |commit| {
-                let out = match commit {
-                    Ok(()) => r,
-                    Err(e) => Err(StoreError::Other(anyhow::anyhow!("commit failed: {e}"))),
-                };
-                let _ = stx.send(out);
-            });
-            (ok, done)
-        });
+        self.submit(true, f)
+    }
+
+    /// A hot-path write without a savepoint: if it fails after changing a
+    /// row, the whole batch's transaction rolls back (see the module docs).
+    fn write_fast<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<R> + Send + 'static,
+    ) -> Ticket<R> {
+        self.submit(false, f)
+    }
+
+    fn submit<R: Send + 'static>(
+        &self,
+        guarded: bool,
+        f: impl FnOnce(&Connection) -> Result<R> + Send + 'static,
+    ) -> Ticket<R> {
+        let (job, ticket) = job(guarded, f);
         // A failed send drops the job and so its sender: the ticket reports the stop.
         let _ = self.writer.send(job);
         ticket
@@ -102,50 +206,193 @@ impl SqliteStore {
     }
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, max_batch: usize) {
+/// A write for the writer thread, and the ticket its caller awaits.
+fn job<R: Send + 'static>(
+    guarded: bool,
+    f: impl FnOnce(&Connection) -> Result<R> + Send + 'static,
+) -> (Job, Ticket<R>) {
+    let (stx, ticket) = Ticket::new();
+    let run: Run = Box::new(move |conn: &Connection| {
+        let r = f(conn);
+        let ok = r.is_ok();
+        let done: Completion = Box::new(move |commit| {
+            let out = match commit {
+                // A write that failed reports its own error, not the batch's.
+                Err(e) if r.is_ok() => {
+                    Err(StoreError::Other(anyhow::anyhow!("commit failed: {e}")))
+                }
+                _ => r,
+            };
+            let _ = stx.send(out);
+        });
+        (ok, done)
+    });
+    (Job { guarded, run }, ticket)
+}
+
+/// The WAL file, for fsync.
+struct WalSync {
+    path: std::path::PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl WalSync {
+    fn new(db: &Path) -> WalSync {
+        let mut name = db.as_os_str().to_owned();
+        name.push("-wal");
+        WalSync {
+            path: name.into(),
+            file: None,
+        }
+    }
+
+    /// Makes everything written to the WAL so far durable.
+    fn sync(&mut self) -> std::io::Result<()> {
+        // SQLite keeps the WAL file while any connection is open, but if it
+        // ever were replaced, syncing a stale handle would sync nothing.
+        #[cfg(unix)]
+        if let Some(f) = &self.file {
+            use std::os::unix::fs::MetadataExt;
+            if f.metadata()?.ino() != std::fs::metadata(&self.path)?.ino() {
+                self.file = None;
+            }
+        }
+        if self.file.is_none() {
+            self.file = Some(std::fs::File::open(&self.path)?);
+        }
+        self.file.as_ref().map_or(Ok(()), |f| f.sync_data())
+    }
+}
+
+/// Answers committed batches once an fsync that began after their commit has
+/// finished: one fsync for everything queued while the last one ran.
+fn syncer_loop(mut wal: WalSync, rx: mpsc::Receiver<Vec<Completion>>) {
     while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
+        let mut batches = vec![first];
+        while let Ok(b) = rx.try_recv() {
+            batches.push(b);
+        }
+        if let Err(e) = wal.sync() {
+            // The kernel may have dropped the unwritten pages: nothing written
+            // since the last good fsync can be acknowledged, nor trusted.
+            tracing::error!(error = %e, path = %wal.path.display(), "fsync of the WAL failed; stopping");
+            eprintln!(
+                "hookseal: fsync of {} failed: {e}; stopping",
+                wal.path.display()
+            );
+            std::process::abort();
+        }
+        for d in batches.into_iter().flatten() {
+            d(Ok(()));
+        }
+    }
+}
+
+fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    synced: mpsc::Sender<Vec<Completion>>,
+    max_batch: usize,
+) {
+    let mut batch = std::collections::VecDeque::with_capacity(max_batch);
+    while let Ok(first) = rx.recv() {
+        batch.push_back(first);
         while batch.len() < max_batch {
             match rx.try_recv() {
-                Ok(j) => batch.push(j),
+                Ok(j) => batch.push_back(j),
                 Err(_) => break,
             }
         }
-        let mut done = Vec::with_capacity(batch.len());
-        let result = (|| -> rusqlite::Result<()> {
-            let tx = conn.transaction()?;
-            for job in batch.drain(..) {
-                tx.prepare_cached("SAVEPOINT job")?.execute([])?;
-                // A panicking job must not take the writer (and every later write)
-                // down with it: it is rolled back, and its caller sees the error
-                // when its ticket's sender is dropped.
-                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&tx)));
-                let (ok, completion) = match run {
-                    Ok((ok, c)) => (ok, Some(c)),
-                    Err(_) => {
-                        tracing::error!("a store write panicked; rolled back");
-                        (false, None)
-                    }
-                };
-                if !ok {
-                    tx.prepare_cached("ROLLBACK TO job")?.execute([])?;
+        // Answered once the WAL is on disk.
+        commit_all(&mut conn, &mut batch, |done| {
+            if let Err(mpsc::SendError(done)) = synced.send(done) {
+                for d in done {
+                    d(Err("the store's syncer has stopped".into()));
                 }
-                tx.prepare_cached("RELEASE job")?.execute([])?;
-                done.extend(completion);
             }
-            tx.commit()
-        })();
-        if result.is_err() {
-            // What the failed transaction read or wrote is gone: forget caches built on it.
-            invalidate_targets();
+        });
+    }
+}
+
+/// Runs and commits every job in `batch`: usually one transaction, more when
+/// a hot-path write fails and takes its transaction down (the writes after it
+/// start a fresh one). A committed transaction's answers go to `committed`; a
+/// failed one's are answered with the error at once.
+fn commit_all(
+    conn: &mut Connection,
+    batch: &mut std::collections::VecDeque<Job>,
+    mut committed: impl FnMut(Vec<Completion>),
+) {
+    while !batch.is_empty() {
+        let mut done = Vec::with_capacity(batch.len());
+        match run_batch(conn, batch, &mut done) {
+            Ok(()) => committed(done),
+            Err(e) => {
+                // What the failed transaction read or wrote is gone: forget caches built on it.
+                invalidate_targets();
+                for d in done {
+                    d(Err(e.clone()));
+                }
+            }
         }
-        let outcome = result.map_err(|e| e.to_string());
-        for d in done {
-            d(outcome.clone());
+    }
+}
+
+/// Runs jobs from the front of `batch` in one transaction and commits it;
+/// stops early (and rolls back) when a write without a savepoint fails.
+fn run_batch(
+    conn: &mut Connection,
+    batch: &mut std::collections::VecDeque<Job>,
+    done: &mut Vec<Completion>,
+) -> std::result::Result<(), String> {
+    let tx = conn.transaction().map_err(|e| e.to_string())?;
+    let mut broken = None;
+    let step = |tx: &Connection, job: Job, done: &mut Vec<Completion>| -> rusqlite::Result<bool> {
+        if job.guarded {
+            tx.prepare_cached("SAVEPOINT job")?.execute([])?;
         }
-        // Jobs not reached when the transaction failed early are dropped: their
-        // callers see "writer has stopped"-style errors via the closed channel.
-        batch.clear();
+        let changes = tx.total_changes();
+        // A panicking job must not take the writer (and every later write)
+        // down with it: its caller sees the error when its ticket's sender is
+        // dropped, and its change is rolled back.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (job.run)(tx)));
+        let ok = match run {
+            Ok((ok, c)) => {
+                done.push(c);
+                ok
+            }
+            Err(_) => {
+                tracing::error!("a store write panicked; rolled back");
+                false
+            }
+        };
+        if job.guarded {
+            if !ok {
+                tx.prepare_cached("ROLLBACK TO job")?.execute([])?;
+            }
+            tx.prepare_cached("RELEASE job")?.execute([])?;
+            return Ok(true);
+        }
+        // Without a savepoint, a failure is harmless only if it changed nothing.
+        Ok(ok || tx.total_changes() == changes)
+    };
+    while let Some(job) = batch.pop_front() {
+        match step(&tx, job, done) {
+            Ok(true) => {}
+            Ok(false) => {
+                broken = Some("a write in the same transaction failed; retry".to_string());
+                break;
+            }
+            Err(e) => {
+                broken = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    match broken {
+        // Dropping the transaction rolls it back.
+        Some(e) => Err(e),
+        None => tx.commit().map_err(|e| e.to_string()),
     }
 }
 
@@ -472,7 +719,7 @@ impl Store for SqliteStore {
     }
 
     fn publish(&self, msg: NewMessage, now: i64) -> Ticket<(Message, bool)> {
-        self.write(move |c| {
+        self.write_fast(move |c| {
             let inserted = c
                 .prepare_cached(
                     "INSERT OR IGNORE INTO messages (id, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -581,7 +828,7 @@ impl Store for SqliteStore {
 
     fn claim_due(&self, now: i64, limit: usize, lease_ms: i64) -> Ticket<Vec<Claimed>> {
         let key = self.key.clone();
-        self.write(move |c| {
+        self.write_fast(move |c| {
             let mut st = c.prepare_cached(&format!(
                 "UPDATE deliveries SET lease_until = ?2 WHERE id IN (\
                    SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id \
@@ -627,7 +874,7 @@ impl Store for SqliteStore {
         disable_after_ms: i64,
     ) -> Ticket<()> {
         let id = delivery_id.to_string();
-        self.write(move |c| {
+        self.write_fast(move |c| {
             let endpoint_id = rec.endpoint_id.clone();
             c.prepare_cached(
                 "INSERT INTO attempts (delivery_id, at, status_code, latency_ms, response_body, error) \
@@ -725,7 +972,7 @@ impl Store for SqliteStore {
     }
 
     fn ingest(&self, ev: InboundEvent, now: i64) -> Ticket<Ingested> {
-        self.write(move |c| {
+        self.write_fast(move |c| {
             // One statement on the hot path: insert the key, or take over an
             // expired record; a live record changes nothing (a replay).
             let id = new_id("in_");
@@ -776,7 +1023,7 @@ impl Store for SqliteStore {
     }
 
     fn record_rejections(&self, recs: Vec<RejectionRecord>) -> Ticket<()> {
-        self.write(move |c| {
+        self.write_fast(move |c| {
             let mut st = c.prepare_cached(
                 "INSERT INTO rejections (at, source, reason, status, remote_ip, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
@@ -1149,6 +1396,105 @@ mod tests {
             payload: b"{}".to_vec(),
             drop_body: false,
         }
+    }
+
+    /// Runs `jobs` as the writer thread does, answering committed ones at once.
+    fn run_jobs(conn: &mut Connection, jobs: Vec<Job>) {
+        let mut batch: std::collections::VecDeque<Job> = jobs.into();
+        commit_all(conn, &mut batch, |done| {
+            for d in done {
+                d(Ok(()));
+            }
+        });
+    }
+
+    fn insert(c: &Connection, v: &str) -> Result<()> {
+        c.execute("INSERT INTO t (v) VALUES (?1)", [v])?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_failed_write_undoes_itself_alone_or_fails_its_transaction_but_never_a_later_one() {
+        let dir = std::env::temp_dir().join(format!("hookseal-sqlite-{}", new_id("t")));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut conn = open(&dir.join("db")).unwrap();
+        conn.execute_batch("CREATE TABLE t (v TEXT NOT NULL)")
+            .unwrap();
+        let conflict = || StoreError::Conflict("taken".into());
+
+        let (a, ta) = job(false, |c| insert(c, "a"));
+        // Guarded: wrote, then failed: its savepoint undoes it, the rest goes on.
+        let (b, tb) = job(true, move |c| {
+            insert(c, "b")?;
+            Err::<(), _>(conflict())
+        });
+        // Fast, refused before writing: nothing to undo, the rest goes on.
+        let (r, tr) = job(false, move |_| Err::<(), _>(conflict()));
+        let (c1, tc) = job(false, |c| insert(c, "c"));
+        let first = vec![a, b, r, c1];
+        run_jobs(&mut conn, first);
+        assert!(ta.wait().is_ok() && tc.wait().is_ok());
+        assert!(matches!(tb.wait(), Err(StoreError::Conflict(_))));
+        assert!(matches!(tr.wait(), Err(StoreError::Conflict(_))));
+
+        // Fast, failed after writing: its transaction (and so the writes before
+        // it in the batch) rolls back; every caller hears it; later writes commit.
+        let (d, td) = job(false, |c| insert(c, "d"));
+        let (e, te) = job(false, |c| {
+            insert(c, "e")?;
+            Err::<(), _>(StoreError::Other(anyhow::anyhow!("disk on fire")))
+        });
+        let (p, tp) = job(false, |_| -> Result<()> { panic!("a bug") });
+        let (f, tf) = job(false, |c| insert(c, "f"));
+        let (g, tg) = job(true, |c| insert(c, "g"));
+        run_jobs(&mut conn, vec![d, e, p, f, g]);
+        let d_err = td.wait().unwrap_err().to_string();
+        assert!(
+            d_err.contains("a write in the same transaction failed"),
+            "{d_err}"
+        );
+        assert!(te.wait().unwrap_err().to_string().contains("disk on fire"));
+        // A job that panics without writing changes nothing: its caller hears
+        // that its writer stopped, its neighbours commit.
+        assert!(tp.wait().is_err());
+        assert!(tf.wait().is_ok() && tg.wait().is_ok());
+
+        let rows: Vec<String> = conn
+            .prepare("SELECT v FROM t ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(rows, ["a", "c", "f", "g"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_checkpointer_moves_the_wal_into_the_database_file() {
+        let (s, dir) = store();
+        // Well past CHECKPOINT_BYTES of WAL; the writer never checkpoints itself.
+        let body = vec![b'x'; 64 * 1024];
+        let mut tickets = Vec::new();
+        for i in 0..128 {
+            let mut ev = event("src", &format!("k{i}"), i64::MAX);
+            ev.payload = body.clone();
+            tickets.push(s.ingest(ev, 0));
+        }
+        for t in tickets {
+            assert!(matches!(t.wait().unwrap(), Ingested::Accepted { .. }));
+        }
+        let db = dir.join("db");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::fs::metadata(&db).unwrap().len() < 8 << 20 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "8 MiB of events never reached the database file"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        drop(s);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
