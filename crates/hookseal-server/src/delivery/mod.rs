@@ -492,13 +492,20 @@ impl Engine {
             next,
         };
         let disable_after = self.cfg.disable_after_secs * 1000;
-        if let Err(e) = self
+        // The record is queued to the store's writer now, ahead of any later
+        // claim, and the delivery stays leased until it commits: this worker's
+        // slot can take the next delivery without waiting for that commit.
+        // (If the record's transaction fails, the lease runs out and the
+        // delivery is attempted again: at least once, never lost.)
+        let ticket = self
             .store
-            .record_attempt(&c.delivery.id, rec, disable_after)
-            .await
-        {
-            tracing::error!(delivery = %c.delivery.id, error = %e, "recording attempt failed");
-        }
+            .record_attempt(&c.delivery.id, rec, disable_after);
+        let id = c.delivery.id;
+        tokio::spawn(async move {
+            if let Err(e) = ticket.await {
+                tracing::error!(delivery = %id, error = %e, "recording attempt failed");
+            }
+        });
     }
 }
 
