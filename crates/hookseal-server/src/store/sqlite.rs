@@ -9,33 +9,14 @@
 //! A write that fails must not undo its neighbours. Admin writes run inside
 //! their own savepoint, which a failure rolls back alone. The hot-path writes
 //! (publish, ingest, claim, attempt records, rejection audit) run without one:
-//! a savepoint copies every page the write touches into a sub-journal, and on
-//! those paths that copying cost more than the write. Their refusals (a
+//! a savepoint copies every page the write touches into a sub-journal (page
+//! copies that showed in the writer's profile). Their refusals (a
 //! conflict) are decided before they write anything, so a failure that changed
 //! no row undoes nothing. One that did change rows rolls back the whole
 //! transaction and answers an error to every write that ran in it (nothing of
 //! theirs was acknowledged); the writes not yet run go on in a fresh one.
 //!
-//! An acknowledged write survives power loss, and the writer does not wait for
-//! the disk: commits run with `synchronous = NORMAL` (in WAL mode the commit
-//! writes its frames to the WAL without an fsync), and a second thread, the
-//! *syncer*, fsyncs the WAL file and only then answers the writes of every
-//! batch committed before that fsync began. While it waits for the disk the
-//! writer is already running the next batch, so fsync latency no longer
-//! limits the commit rate. Everything that depends on a write — the ack of a
-//! publish or an ingest, a claim that would send a message — waits for that
-//! fsync; readers may see a committed row a moment before it is on disk.
-//! If an fsync fails the process stops: after a failed fsync the kernel may
-//! have dropped the pages, and no write since can be acknowledged.
-//!
-//! Checkpoints (copying the WAL back into the database file) run on a third
-//! thread with its own connection, not inside the writer's commits: a passive
-//! checkpoint whenever the WAL passes [`CHECKPOINT_BYTES`], which fsyncs the
-//! WAL before and the database after (`NORMAL` keeps those). A passive
-//! checkpoint never blocks the writer, but under constant writes it can never
-//! catch the WAL's end, and only a fully copied WAL is started again from the
-//! beginning; past [`WAL_LIMIT_BYTES`] a restarting checkpoint makes the
-//! writer wait once while it completes, which bounds the file.
+//! `synchronous = FULL`: an acknowledged write survives power loss.
 //!
 //! Reads use a separate connection (WAL readers do not block the writer).
 
@@ -72,55 +53,15 @@ pub struct SqliteStore {
     /// Seals what the store keeps encrypted itself: endpoints' custom headers
     /// (a shared custom header is a credential).
     key: Arc<DataKey>,
-    /// While this lives, the checkpointer thread runs.
-    _alive: Arc<()>,
 }
 
 fn open(path: &Path) -> anyhow::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
     )?;
     Ok(conn)
-}
-
-/// WAL size that starts a (passive) checkpoint.
-const CHECKPOINT_BYTES: u64 = 4 << 20;
-/// WAL size at which a checkpoint waits for the writer to restart the WAL.
-const WAL_LIMIT_BYTES: u64 = 64 << 20;
-
-/// Checkpoints in the background; see the module docs.
-fn checkpointer_loop(conn: Connection, wal: std::path::PathBuf, stop: std::sync::Weak<()>) {
-    // Ends when the store is dropped.
-    while stop.strong_count() > 0 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        let size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
-        if size < CHECKPOINT_BYTES {
-            continue;
-        }
-        let mode = if size >= WAL_LIMIT_BYTES {
-            "RESTART"
-        } else {
-            "PASSIVE"
-        };
-        let r = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        });
-        match r {
-            Ok((busy, log, done)) => {
-                tracing::debug!(mode, busy, log, done, "checkpoint")
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "checkpoint failed; retrying");
-                std::thread::sleep(std::time::Duration::from_millis(500));
-            }
-        }
-    }
 }
 
 fn migrate(conn: &Connection) -> anyhow::Result<()> {
@@ -138,37 +79,19 @@ impl SqliteStore {
     /// Opens (creating and migrating) the database at `path`.
     pub fn open(path: &Path, max_batch: usize, key: Arc<DataKey>) -> anyhow::Result<SqliteStore> {
         let wconn = open(path)?;
+        // Every hot statement stays prepared (the default keeps 16).
+        wconn.set_prepared_statement_cache_capacity(64);
         migrate(&wconn)?;
-        // The checkpointer thread checkpoints; the writer never does.
-        wconn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         let reader = open(path)?;
-        let checkpointer = open(path)?;
-        let mut wal = WalSync::new(path);
-        let wal_path = wal.path.clone();
-        // The database and WAL files' directory entries, once.
-        wal.sync()?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
         let (tx, rx) = mpsc::channel::<Job>();
-        let (sync_tx, sync_rx) = mpsc::channel::<Vec<Completion>>();
         let max_batch = max_batch.max(1);
         std::thread::Builder::new()
-            .name("hookseal-sqlite-sync".into())
-            .spawn(move || syncer_loop(wal, sync_rx))?;
-        std::thread::Builder::new()
             .name("hookseal-sqlite-writer".into())
-            .spawn(move || writer_loop(wconn, rx, sync_tx, max_batch))?;
-        let alive = Arc::new(());
-        let (wal_path, stop) = (wal_path, Arc::downgrade(&alive));
-        std::thread::Builder::new()
-            .name("hookseal-sqlite-checkpoint".into())
-            .spawn(move || checkpointer_loop(checkpointer, wal_path, stop))?;
+            .spawn(move || writer_loop(wconn, rx, max_batch))?;
         Ok(SqliteStore {
             writer: tx,
             reader: Mutex::new(reader),
             key,
-            _alive: alive,
         })
     }
 
@@ -230,70 +153,7 @@ fn job<R: Send + 'static>(
     (Job { guarded, run }, ticket)
 }
 
-/// The WAL file, for fsync.
-struct WalSync {
-    path: std::path::PathBuf,
-    file: Option<std::fs::File>,
-}
-
-impl WalSync {
-    fn new(db: &Path) -> WalSync {
-        let mut name = db.as_os_str().to_owned();
-        name.push("-wal");
-        WalSync {
-            path: name.into(),
-            file: None,
-        }
-    }
-
-    /// Makes everything written to the WAL so far durable.
-    fn sync(&mut self) -> std::io::Result<()> {
-        // SQLite keeps the WAL file while any connection is open, but if it
-        // ever were replaced, syncing a stale handle would sync nothing.
-        #[cfg(unix)]
-        if let Some(f) = &self.file {
-            use std::os::unix::fs::MetadataExt;
-            if f.metadata()?.ino() != std::fs::metadata(&self.path)?.ino() {
-                self.file = None;
-            }
-        }
-        if self.file.is_none() {
-            self.file = Some(std::fs::File::open(&self.path)?);
-        }
-        self.file.as_ref().map_or(Ok(()), |f| f.sync_data())
-    }
-}
-
-/// Answers committed batches once an fsync that began after their commit has
-/// finished: one fsync for everything queued while the last one ran.
-fn syncer_loop(mut wal: WalSync, rx: mpsc::Receiver<Vec<Completion>>) {
-    while let Ok(first) = rx.recv() {
-        let mut batches = vec![first];
-        while let Ok(b) = rx.try_recv() {
-            batches.push(b);
-        }
-        if let Err(e) = wal.sync() {
-            // The kernel may have dropped the unwritten pages: nothing written
-            // since the last good fsync can be acknowledged, nor trusted.
-            tracing::error!(error = %e, path = %wal.path.display(), "fsync of the WAL failed; stopping");
-            eprintln!(
-                "hookseal: fsync of {} failed: {e}; stopping",
-                wal.path.display()
-            );
-            std::process::abort();
-        }
-        for d in batches.into_iter().flatten() {
-            d(Ok(()));
-        }
-    }
-}
-
-fn writer_loop(
-    mut conn: Connection,
-    rx: mpsc::Receiver<Job>,
-    synced: mpsc::Sender<Vec<Completion>>,
-    max_batch: usize,
-) {
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, max_batch: usize) {
     let mut batch = std::collections::VecDeque::with_capacity(max_batch);
     while let Ok(first) = rx.recv() {
         batch.push_back(first);
@@ -303,30 +163,23 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        // Answered once the WAL is on disk.
-        commit_all(&mut conn, &mut batch, |done| {
-            if let Err(mpsc::SendError(done)) = synced.send(done) {
-                for d in done {
-                    d(Err("the store's syncer has stopped".into()));
-                }
-            }
-        });
+        commit_all(&mut conn, &mut batch);
     }
 }
 
 /// Runs and commits every job in `batch`: usually one transaction, more when
 /// a hot-path write fails and takes its transaction down (the writes after it
-/// start a fresh one). A committed transaction's answers go to `committed`; a
-/// failed one's are answered with the error at once.
-fn commit_all(
-    conn: &mut Connection,
-    batch: &mut std::collections::VecDeque<Job>,
-    mut committed: impl FnMut(Vec<Completion>),
-) {
+/// start a fresh one). Each write is answered once its transaction has
+/// committed or failed.
+fn commit_all(conn: &mut Connection, batch: &mut std::collections::VecDeque<Job>) {
     while !batch.is_empty() {
         let mut done = Vec::with_capacity(batch.len());
         match run_batch(conn, batch, &mut done) {
-            Ok(()) => committed(done),
+            Ok(()) => {
+                for d in done {
+                    d(Ok(()));
+                }
+            }
             Err(e) => {
                 // What the failed transaction read or wrote is gone: forget caches built on it.
                 invalidate_targets();
@@ -345,7 +198,11 @@ fn run_batch(
     batch: &mut std::collections::VecDeque<Job>,
     done: &mut Vec<Completion>,
 ) -> std::result::Result<(), String> {
-    let tx = conn.transaction().map_err(|e| e.to_string())?;
+    // Prepared once, like every statement on this connection: `BEGIN` and
+    // `COMMIT` run once per batch, parsing them each time showed in profiles.
+    let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    exec("BEGIN").map_err(|e| e.to_string())?;
+    let tx: &Connection = conn;
     let mut broken = None;
     let step = |tx: &Connection, job: Job, done: &mut Vec<Completion>| -> rusqlite::Result<bool> {
         if job.guarded {
@@ -377,7 +234,7 @@ fn run_batch(
         Ok(ok || tx.total_changes() == changes)
     };
     while let Some(job) = batch.pop_front() {
-        match step(&tx, job, done) {
+        match step(tx, job, done) {
             Ok(true) => {}
             Ok(false) => {
                 broken = Some("a write in the same transaction failed; retry".to_string());
@@ -389,11 +246,16 @@ fn run_batch(
             }
         }
     }
-    match broken {
-        // Dropping the transaction rolls it back.
+    let result = match broken {
         Some(e) => Err(e),
-        None => tx.commit().map_err(|e| e.to_string()),
+        None => exec("COMMIT").map(drop).map_err(|e| e.to_string()),
+    };
+    if result.is_err() && !conn.is_autocommit() {
+        if let Err(e) = exec("ROLLBACK") {
+            tracing::error!(error = %e, "rolling back a failed batch failed");
+        }
     }
+    result
 }
 
 /// Enabled endpoints: id, event filters, the source they forward (if any).
@@ -1398,14 +1260,9 @@ mod tests {
         }
     }
 
-    /// Runs `jobs` as the writer thread does, answering committed ones at once.
+    /// Runs `jobs` as the writer thread does with one batch.
     fn run_jobs(conn: &mut Connection, jobs: Vec<Job>) {
-        let mut batch: std::collections::VecDeque<Job> = jobs.into();
-        commit_all(conn, &mut batch, |done| {
-            for d in done {
-                d(Ok(()));
-            }
-        });
+        commit_all(conn, &mut jobs.into());
     }
 
     fn insert(c: &Connection, v: &str) -> Result<()> {
@@ -1467,33 +1324,6 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(rows, ["a", "c", "f", "g"]);
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn the_checkpointer_moves_the_wal_into_the_database_file() {
-        let (s, dir) = store();
-        // Well past CHECKPOINT_BYTES of WAL; the writer never checkpoints itself.
-        let body = vec![b'x'; 64 * 1024];
-        let mut tickets = Vec::new();
-        for i in 0..128 {
-            let mut ev = event("src", &format!("k{i}"), i64::MAX);
-            ev.payload = body.clone();
-            tickets.push(s.ingest(ev, 0));
-        }
-        for t in tickets {
-            assert!(matches!(t.wait().unwrap(), Ingested::Accepted { .. }));
-        }
-        let db = dir.join("db");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::fs::metadata(&db).unwrap().len() < 8 << 20 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "8 MiB of events never reached the database file"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        drop(s);
         let _ = std::fs::remove_dir_all(dir);
     }
 
