@@ -36,6 +36,8 @@ pub struct Sink {
     pub count: AtomicU64,
     pub last_at: AtomicU64,
     pub latencies_us: Mutex<Vec<u64>>,
+    /// While false, requests wait (unanswered) until it turns true.
+    pub open: tokio::sync::watch::Sender<bool>,
 }
 
 /// A sink on 127.0.0.1 answering 200 to `POST /hook`.
@@ -44,6 +46,7 @@ pub async fn start_sink() -> (Arc<Sink>, std::net::SocketAddr) {
         count: AtomicU64::new(0),
         last_at: AtomicU64::new(0),
         latencies_us: Mutex::new(Vec::new()),
+        open: tokio::sync::watch::channel(true).0,
     });
     let s = sink.clone();
     let app = axum::Router::new().route(
@@ -51,6 +54,7 @@ pub async fn start_sink() -> (Arc<Sink>, std::net::SocketAddr) {
         axum::routing::post(move |headers: axum::http::HeaderMap, _body: Bytes| {
             let s = s.clone();
             async move {
+                let _ = s.open.subscribe().wait_for(|open| *open).await;
                 let now = micros();
                 if let Some(sent) = headers
                     .get("webhook-id")

@@ -13,6 +13,11 @@
 //! call to arrival at the sink), and the server's peak RSS. As a same-run
 //! reference it first measures plain HTTP POSTs to the sink with the same client
 //! and concurrency, and prints hookseal's rates as ratios of that.
+//!
+//! Publishing and delivering share the machine in that run. It then measures
+//! each side alone: the sink holds its requests while another MESSAGES are
+//! published (the delivery workers sit on held requests, the queue builds), then
+//! it opens and the backlog drains with nothing else running.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -84,30 +89,70 @@ async fn main() {
     }
     let delivered = sink.count.load(Ordering::Relaxed);
     let all_time = started.elapsed();
+
+    // Each side alone: the sink holds its requests (so the workers' slots
+    // fill up and the queue builds) while a second batch is published; then
+    // it opens and the backlog drains with no publishing going on.
+    let mut lat = sink.latencies_us.lock().unwrap().clone();
+    let before = sink.count.load(Ordering::Relaxed);
+    sink.open.send_replace(false);
+    let tok = token.clone();
+    let backlog: MakeReq = Arc::new(move |i| {
+        json(
+            format!(
+                "{{\"event_type\":\"load.test\",\"id\":\"backlog_{i}\",\"payload\":{{\"i\":{i},\"data\":\"0123456789abcdef0123456789abcdef\"}}}}"
+            ),
+            Some(&tok),
+        )
+    });
+    let alone = drive(&client, &format!("{api}/messages"), n, backlog, conc, None).await;
+    let drain_start = Instant::now();
+    sink.open.send_replace(true);
+    let target = before + alone.ok as u64;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while sink.count.load(Ordering::Relaxed) < target && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let drained = sink.count.load(Ordering::Relaxed) - before;
+    let drain_time = drain_start.elapsed();
     let rss = peak_rss_kib(server.child.id());
     drop(server);
 
-    let mut lat = sink.latencies_us.lock().unwrap().clone();
     lat.sort_unstable();
     let accept_rate = acked as f64 / published.elapsed.as_secs_f64();
     let deliver_rate = delivered as f64 / all_time.as_secs_f64();
     println!("messages: {n}, concurrency: {conc}");
     println!("reference: plain HTTP POSTs to the sink: {ref_rate:.0}/s");
+    println!("both at once:");
     println!(
-        "accepted (durable, 2xx after commit): {acked} in {:.2}s = {accept_rate:.0}/s ({:.2}x reference)",
+        "  accepted (durable, 2xx after commit): {acked} in {:.2}s = {accept_rate:.0}/s ({:.2}x reference)",
         published.elapsed.as_secs_f64(),
         accept_rate / ref_rate
     );
     println!(
-        "delivered (signed, to the sink): {delivered} in {:.2}s = {deliver_rate:.0}/s ({:.2}x reference)",
+        "  delivered (signed, to the sink): {delivered} in {:.2}s = {deliver_rate:.0}/s ({:.2}x reference)",
         all_time.as_secs_f64(),
         deliver_rate / ref_rate
     );
     println!(
-        "end-to-end latency: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "  end-to-end latency: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         pct_ms(&lat, 0.5),
         pct_ms(&lat, 0.99),
         pct_ms(&lat, 1.0)
+    );
+    let alone_rate = alone.ok as f64 / alone.elapsed.as_secs_f64();
+    let drain_rate = drained as f64 / drain_time.as_secs_f64();
+    println!("each side alone:");
+    println!(
+        "  accepted while deliveries wait: {} in {:.2}s = {alone_rate:.0}/s ({:.2}x reference)",
+        alone.ok,
+        alone.elapsed.as_secs_f64(),
+        alone_rate / ref_rate
+    );
+    println!(
+        "  delivered from the backlog: {drained} in {:.2}s = {drain_rate:.0}/s ({:.2}x reference)",
+        drain_time.as_secs_f64(),
+        drain_rate / ref_rate
     );
     match rss {
         Some(k) => println!("server peak RSS: {:.1} MiB", k as f64 / 1024.0),
