@@ -488,6 +488,32 @@ fn sources_through_the_api_rotation_and_handshakes() {
     let want =
         hookseal::codec::hex_encode(ring::hmac::sign(&key, b"qgg8vlvZRS6UYooatFL8Aw").as_ref());
     assert_eq!(reply["encryptedToken"], want.as_str());
+    // During a rotation's grace period Zoom may still sign with the old secret:
+    // each validation is answered with the secret it was signed with.
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/sources/zoom/secrets/rotate",
+        Some(json!({ "secret": "zoom-token-2", "grace_secs": 600 })),
+    );
+    assert_eq!(code, 200, "{v}");
+    for secret in ["zoom-token", "zoom-token-2"] {
+        let (code, text) = post(
+            &s.addr,
+            "/in/zoom",
+            &sign("zoom", secret, "", now(), zbody),
+            zbody,
+        );
+        assert_eq!(code, 200, "{secret}: {text}");
+        let reply: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+        let want =
+            hookseal::codec::hex_encode(ring::hmac::sign(&key, b"qgg8vlvZRS6UYooatFL8Aw").as_ref());
+        assert_eq!(
+            reply["encryptedToken"],
+            want.as_str(),
+            "answered with {secret}"
+        );
+    }
     let discord = hookseal::keys::generate(hookseal::keys::KeyKind::Ed25519);
     let (code, v) = s.call(
         "POST",

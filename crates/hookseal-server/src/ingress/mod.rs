@@ -39,7 +39,12 @@ pub use source::{ForwardTarget, SourceConfig};
 pub struct Live {
     pub def: SourceConfig,
     pub policy: hookseal::Policy,
-    handshake: Option<(hookseal::provider::Handshake, String)>,
+    /// The provider's handshake, with each live secret (newest first) and a
+    /// policy that verifies with that secret alone.
+    handshake: Option<(
+        hookseal::provider::Handshake,
+        Vec<(String, hookseal::Policy)>,
+    )>,
     /// When a secret in use expires (ms): the source is rebuilt then.
     rebuild_at: Option<i64>,
     counters: Arc<SourceCounters>,
@@ -380,9 +385,21 @@ async fn receive(
             Ok(v) => v,
             Err(r) => return ing.refuse(&live, r, ip),
         };
-        if let Some((h, secret)) = &live.handshake {
-            if let Some(reply) = h.reply(&parts.headers, &bytes, secret) {
-                return handshake_response(reply);
+        if let Some((h, secrets)) = &live.handshake {
+            if h.reply(&parts.headers, &bytes, &secrets[0].0).is_some() {
+                // Zoom derives its answer from the secret, and during a
+                // rotation's grace period it may still sign with the old one:
+                // answer with the secret that verifies this request.
+                let secret = match secrets.as_slice() {
+                    [(only, _)] => only,
+                    all => all
+                        .iter()
+                        .find(|(_, p)| p.verify(&request, now / 1000).is_ok())
+                        .map_or(&all[0].0, |(s, _)| s),
+                };
+                if let Some(reply) = h.reply(&parts.headers, &bytes, secret) {
+                    return handshake_response(reply);
+                }
             }
         }
         let (dedup_key, dedup_until) = match verified.dedup() {

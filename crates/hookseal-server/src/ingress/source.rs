@@ -242,8 +242,7 @@ impl SourceConfig {
             name: self.name.clone(),
             sealed_def: self.sealed(key)?,
             from_config,
-            // Stored newest first: the first listed counts as the newest (the
-            // one a handshake such as Zoom's answers with).
+            // Stored newest first: the first listed counts as the newest.
             secrets: secrets
                 .iter()
                 .enumerate()
@@ -334,9 +333,16 @@ pub fn build(row: &SourceRow, key: &DataKey, metrics: &Metrics, now: i64) -> any
         .filter(|e| *e > now)
         .min();
     let policy = def.policy(&secrets)?;
-    let handshake = hookseal::provider::find(&def.provider)
-        .and_then(|p| p.handshake)
-        .map(|h| (h, secrets[0].clone()));
+    let handshake = match hookseal::provider::find(&def.provider).and_then(|p| p.handshake) {
+        Some(h) if !secrets.is_empty() => Some((
+            h,
+            secrets
+                .iter()
+                .map(|s| Ok((s.clone(), def.policy(std::slice::from_ref(s))?)))
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        )),
+        _ => None,
+    };
     Ok(Live {
         counters: metrics.source(&def.name),
         def,
