@@ -128,6 +128,7 @@ provider = "jodo"
 secret_env = ["TEST_JODO_SECRET"]
 allow_ips = ["127.0.0.1/32"]
 required_headers = {{ "X-Jodo-Token" = "shared-value" }}
+forward_headers = ["X-Jodo-Event"]
 forward = [{{ url = "http://{recv}/hook", secret = "{FWD_SECRET}" }}]
 
 [[sources]]
@@ -192,10 +193,38 @@ fn verifies_stores_forwards_and_refuses_what_it_must() {
     let (code, _) = post(
         &s.addr,
         "/in/jodo",
-        &with(jh.clone(), "X-Jodo-Token", "shared-value"),
+        &with(
+            with(
+                with(jh.clone(), "X-Jodo-Token", "shared-value"),
+                "X-Jodo-Event",
+                "payment.success",
+            ),
+            "X-Trace",
+            "t-456",
+        ),
         jbody,
     );
     assert_eq!(code, 200);
+    // forward_headers as a list passes those headers only.
+    wait_for("the jodo forward", 10, || {
+        recv.got.lock().unwrap().iter().any(|r| r.body == jbody)
+    });
+    let got = recv
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|r| r.body == jbody)
+        .cloned()
+        .unwrap();
+    verify_forwarded(&got);
+    assert_eq!(got.headers["x-jodo-event"], "payment.success");
+    for never in ["x-trace", "x-jodo-token", "x-jodo-signature"] {
+        assert!(
+            !got.headers.contains_key(never),
+            "{never} is not on the list"
+        );
+    }
 
     // Every refusal: the right status, a generic body, nothing stored or forwarded.
     let generic = |r: Reason| (r.http_status(), r.public_message().to_string());

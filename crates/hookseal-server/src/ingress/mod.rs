@@ -33,7 +33,7 @@ use crate::delivery::now_ms;
 use crate::metrics::{Metrics, SourceCounters};
 use crate::store::{InboundEvent, Ingested, RejectionRecord, Store, StoreError};
 
-pub use source::{ForwardTarget, SourceConfig};
+pub use source::{ForwardHeaders, ForwardTarget, SourceConfig};
 
 /// A source ready to verify: its policy built, its counters at hand.
 pub struct Live {
@@ -424,11 +424,15 @@ async fn receive(
                 now + live.def.dedup_secs() * 1000,
             ),
         };
-        let headers = if live.def.forward_headers {
+        let headers = if live.def.forward_headers.any() {
             parts
                 .headers
                 .iter()
-                .filter(|(n, _)| passable(n.as_str(), &live.def.required_headers))
+                .filter(|(n, _)| {
+                    live.def
+                        .forward_headers
+                        .passes(n.as_str(), &live.def.required_headers)
+                })
                 .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
                 .collect()
         } else {

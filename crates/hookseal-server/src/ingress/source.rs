@@ -55,9 +55,9 @@ pub struct SourceConfig {
     /// How long (s) an id is remembered when no signed timestamp bounds it.
     #[serde(default)]
     pub dedup_secs: Option<i64>,
-    /// Pass the provider's headers on to the endpoints.
+    /// Which of the provider's headers are passed on to the endpoints.
     #[serde(default)]
-    pub forward_headers: bool,
+    pub forward_headers: ForwardHeaders,
     /// Stored events are deleted after this many days.
     #[serde(default = "default_retention")]
     pub retention_days: u32,
@@ -68,6 +68,43 @@ pub struct SourceConfig {
     /// `source` on endpoint create instead).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forward: Vec<ForwardTarget>,
+}
+
+/// Which of the provider's headers a source passes on to its endpoints. Never
+/// a credential, a signature, a required header or a per-connection header,
+/// whichever form is used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ForwardHeaders {
+    /// `true`: every other header; `false` (the default): none.
+    All(bool),
+    /// Only these headers (any case).
+    Only(Vec<String>),
+}
+
+impl Default for ForwardHeaders {
+    fn default() -> Self {
+        ForwardHeaders::All(false)
+    }
+}
+
+impl ForwardHeaders {
+    /// Whether any header may pass.
+    pub fn any(&self) -> bool {
+        match self {
+            ForwardHeaders::All(all) => *all,
+            ForwardHeaders::Only(names) => !names.is_empty(),
+        }
+    }
+
+    /// Whether this (lowercase) header passes, given the source's required headers.
+    pub fn passes(&self, name: &str, required: &BTreeMap<String, String>) -> bool {
+        let chosen = match self {
+            ForwardHeaders::All(all) => *all,
+            ForwardHeaders::Only(names) => names.iter().any(|n| n.eq_ignore_ascii_case(name)),
+        };
+        chosen && super::passable(name, required)
+    }
 }
 
 /// An endpoint a config-declared source forwards to.
@@ -132,6 +169,20 @@ impl SourceConfig {
                 (1..=86_400).contains(&t),
                 "source {n}: tolerance_secs must be within 1..=86400"
             );
+        }
+        if let ForwardHeaders::Only(names) = &self.forward_headers {
+            for h in names {
+                let lower = h.to_ascii_lowercase();
+                anyhow::ensure!(
+                    http::HeaderName::from_bytes(lower.as_bytes()).is_ok(),
+                    "source {n}: forward_headers: {h:?} is not a header name"
+                );
+                anyhow::ensure!(
+                    super::passable(&lower, &self.required_headers),
+                    "source {n}: forward_headers: {h} is never passed on (credentials, \
+                     signatures, required headers and per-connection headers stay here)"
+                );
+            }
         }
         if let Some(d) = self.dedup_secs {
             anyhow::ensure!(
@@ -394,5 +445,55 @@ pub fn seal_secret(key: &DataKey, name: &str, secret: &str, now: i64) -> SealedS
         sealed: key.seal(&context(name), secret.as_bytes()),
         created_at: now,
         expires_at: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(extra: &str) -> SourceConfig {
+        toml::from_str(&format!(
+            "name = \"gh\"\nprovider = \"github\"\nrequired_headers = {{ \"X-Shared\" = \"v\" }}\n{extra}"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn forward_headers_all_none_or_a_list_and_never_credentials() {
+        let none = BTreeMap::new();
+        let d = def("");
+        assert_eq!(d.forward_headers, ForwardHeaders::All(false));
+        assert!(!d.forward_headers.any());
+        let all = def("forward_headers = true").forward_headers;
+        assert!(all.passes("x-github-event", &none));
+        assert!(!all.passes("x-hub-signature-256", &none));
+        assert!(!all.passes("authorization", &none));
+        let d = def(r#"forward_headers = ["X-GitHub-Event", "X-GitHub-Delivery"]"#);
+        assert!(d.forward_headers.any());
+        assert!(d.forward_headers.passes("x-github-event", &none));
+        assert!(d.forward_headers.passes("x-github-delivery", &none));
+        assert!(!d.forward_headers.passes("x-trace", &none));
+        assert!(d.policy(&["s".into()]).is_ok());
+        // Stored definitions from before the list form still read.
+        let old: SourceConfig = serde_json::from_value(
+            serde_json::json!({ "name": "gh", "provider": "github", "forward_headers": true }),
+        )
+        .unwrap();
+        assert_eq!(old.forward_headers, ForwardHeaders::All(true));
+
+        for (list, says) in [
+            (r#"["Authorization"]"#, "Authorization is never passed on"),
+            (r#"["X-Hub-Signature-256"]"#, "never passed on"),
+            (r#"["x-shared"]"#, "never passed on"),
+            (r#"["Connection"]"#, "never passed on"),
+            (r#"["bad name"]"#, "not a header name"),
+        ] {
+            let e = def(&format!("forward_headers = {list}"))
+                .policy(&["s".into()])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(says), "{list}: {e}");
+        }
     }
 }
