@@ -59,4 +59,13 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let req = Request::new(&headers, body).with_url("https://example.com/hook?a=1");
     let _ = policy.verify(&req, 1_700_000_000);
+    // The preset's event type, and a nested pointer, from the same untrusted input.
+    let map: http::HeaderMap = headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.parse().ok()?, http::HeaderValue::from_bytes(v).ok()?)))
+        .collect();
+    if let Some(at) = &PRESETS[pick as usize % PRESETS.len()].event_type {
+        let _ = at.extract(&map, body);
+    }
+    let _ = hookseal::event_type::EventTypeAt::Json("/event/type".into()).extract(&map, body);
 });

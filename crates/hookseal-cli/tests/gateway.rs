@@ -132,6 +132,12 @@ forward_headers = ["X-Jodo-Event"]
 forward = [{{ url = "http://{recv}/hook", secret = "{FWD_SECRET}" }}]
 
 [[sources]]
+name = "gh"
+provider = "github"
+secrets = ["gh-secret"]
+forward = [{{ url = "http://{recv}/hook", secret = "{FWD_SECRET}", event_types = ["push", "pull_request.*"] }}]
+
+[[sources]]
 name = "quick"
 provider = "standard-webhooks"
 secrets = ["{SW_SECRET}"]
@@ -369,7 +375,7 @@ fn verifies_stores_forwards_and_refuses_what_it_must() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| m["event_type"] == "inbound.fenced")
+        .find(|m| m["source"] == "fenced")
         .cloned()
         .expect("the fenced event");
     let fid = fenced["id"].as_str().unwrap().to_string();
@@ -387,7 +393,7 @@ fn verifies_stores_forwards_and_refuses_what_it_must() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| m["event_type"] == "inbound.sw")
+        .find(|m| m["source"] == "sw")
         .cloned()
         .unwrap();
     assert_eq!(
@@ -438,6 +444,51 @@ fn verifies_stores_forwards_and_refuses_what_it_must() {
     wait_for("forwarded counted", 5, || {
         metric(&s, "hookseal_inbound_forwarded_total{source=\"sw\"} ") == 1
     });
+
+    // The provider's event type (GitHub's X-GitHub-Event) is the event's type,
+    // and the endpoint's filter routes on it: `issues` is stored, not forwarded.
+    let gh_post = |kind: &str, body: &[u8]| {
+        let h = sign("github", "gh-secret", &format!("d-{kind}"), 0, body);
+        post(&s.addr, "/in/gh", &with(h, "X-GitHub-Event", kind), body).0
+    };
+    assert_eq!(gh_post("issues", br#"{"action":"opened","n":1}"#), 200);
+    assert_eq!(gh_post("push", br#"{"ref":"refs/heads/main"}"#), 200);
+    wait_for("the push forward", 10, || {
+        recv.got
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.body == br#"{"ref":"refs/heads/main"}"#)
+    });
+    let (_, list) = s.call("GET", "/api/v1/messages", None);
+    let types: Vec<(String, String)> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["source"] == "gh")
+        .map(|m| {
+            (
+                m["event_type"].as_str().unwrap().to_string(),
+                m["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(types.len(), 2, "{types:?}");
+    for (kind, id) in &types {
+        let (_, d) = s.call("GET", &format!("/api/v1/messages/{id}/deliveries"), None);
+        let n = d["data"].as_array().map_or(0, |a| a.len());
+        match kind.as_str() {
+            "push" => assert_eq!(n, 1, "push is forwarded"),
+            "issues" => assert_eq!(n, 0, "issues is filtered out"),
+            other => panic!("event type {other}"),
+        }
+    }
+    // The standard-webhooks source's events carry their body's `type`.
+    assert!(list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["source"] == "sw" && m["event_type"] == "invoice.paid"));
 }
 
 #[test]

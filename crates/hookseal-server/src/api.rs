@@ -223,6 +223,19 @@ async fn metrics(State(s): State<AppState>) -> ApiResult<Response> {
         .into_response())
 }
 
+/// Event-type filters: exact types or patterns (`invoice.*`, `*`).
+pub fn check_event_types(filters: &[String]) -> Result<(), String> {
+    match filters
+        .iter()
+        .find(|f| f.is_empty() || f.len() > 256 || f.contains(char::is_whitespace))
+    {
+        Some(f) => Err(format!(
+            "event_types: {f:?} is not an event type or pattern"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A fresh secret in the scheme's form.
 pub fn generate_secret(scheme: &SigningScheme) -> String {
     use hookseal::keys::{generate, KeyKind};
@@ -261,13 +274,7 @@ fn validate(s: &AppState, ep: &Endpoint) -> ApiResult<()> {
             ))
         })?;
     }
-    for f in &ep.event_types {
-        if f.is_empty() || f.len() > 256 || f.contains(char::is_whitespace) {
-            return Err(bad(format!(
-                "event_types: {f:?} is not an event type or pattern"
-            )));
-        }
-    }
+    check_event_types(&ep.event_types).map_err(bad)?;
     if let SigningScheme::HmacSha256Hex { header } | SigningScheme::HmacSha512Base64 { header } =
         &ep.scheme
     {
@@ -633,7 +640,13 @@ async fn publish(
 
 fn message_json(m: &crate::store::Message) -> Value {
     let payload: Value = serde_json::from_slice(&m.payload).unwrap_or(Value::Null);
-    json!({ "id": m.id, "event_type": m.event_type, "created_at": m.created_at, "payload": payload })
+    let mut v = json!({ "id": m.id, "event_type": m.event_type, "created_at": m.created_at, "payload": payload });
+    // Inbound events: where they came from and the provider's id.
+    if let Some(src) = &m.source {
+        v["source"] = json!(src);
+        v["webhook_id"] = json!(m.webhook_id);
+    }
+    v
 }
 
 async fn list_messages(

@@ -169,6 +169,8 @@ async fn sync_config_sources(
             forward_guard
                 .check_url(&t.url)
                 .map_err(|e| anyhow::anyhow!("source {}: forward {}: {e}", src.name, t.url))?;
+            api::check_event_types(&t.event_types)
+                .map_err(|e| anyhow::anyhow!("source {}: forward {}: {e}", src.name, t.url))?;
             if let Some(secret) = &t.secret {
                 delivery::scheme_spec(&t.scheme)
                     .signer(&[secret.as_str()])

@@ -35,6 +35,7 @@
 pub mod axum;
 pub mod codec;
 pub mod error;
+pub mod event_type;
 pub mod ip;
 pub mod keys;
 pub mod policy;

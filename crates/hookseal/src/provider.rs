@@ -13,6 +13,7 @@
 use std::borrow::Cow::Borrowed as B;
 
 use crate::codec::Encoding;
+use crate::event_type::EventTypeAt;
 use crate::request::{parts, Part};
 use crate::scheme::asym::{AsymAlgorithm, AsymSpec};
 use crate::scheme::hmac::{HmacSpec, SignatureFormat};
@@ -125,6 +126,9 @@ pub struct Preset {
     pub handshake: Option<Handshake>,
     /// The form of the secret `--secret` takes.
     pub secret_hint: &'static str,
+    /// Where the provider puts an event's type, where it documents one place
+    /// for every event.
+    pub event_type: Option<EventTypeAt>,
 }
 
 impl Preset {
@@ -212,6 +216,7 @@ pub static PRESETS: &[Preset] = &[
         handshake: None,
         secret_hint:
             "whsec_<base64> (HMAC), whpk_<base64> to verify / whsk_<base64> to sign (Ed25519)",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
     },
     Preset {
         name: "svix",
@@ -223,6 +228,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "whsec_<base64>",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
     },
     Preset {
         name: "jodo",
@@ -240,6 +246,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: TEXT,
+        event_type: None,
     },
     Preset {
         name: "jodo-sandbox",
@@ -257,6 +264,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: TEXT,
+        event_type: None,
     },
     Preset {
         name: "joy-loyalty",
@@ -274,6 +282,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the shop's secret key as text",
+        event_type: None,
     },
     Preset {
         name: "orange-logic",
@@ -295,6 +304,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the secret from the RotateSecret API, as text",
+        event_type: None,
     },
     Preset {
         name: "flatfile",
@@ -313,6 +323,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the shared JWT secret as text",
+        event_type: None,
     },
     Preset {
         name: "github",
@@ -330,6 +341,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: TEXT,
+        event_type: Some(EventTypeAt::Header(B("X-GitHub-Event"))),
     },
     Preset {
         name: "stripe",
@@ -347,6 +359,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the endpoint secret whsec_… used as text (not decoded)",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
     },
     Preset {
         name: "shopify",
@@ -364,6 +377,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the app's client secret as text",
+        event_type: Some(EventTypeAt::Header(B("X-Shopify-Topic"))),
     },
     Preset {
         name: "slack",
@@ -381,6 +395,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: Some(Handshake::SlackUrlVerification),
         secret_hint: "the app's signing secret as text",
+        event_type: Some(EventTypeAt::Json(B("/event/type"))),
     },
     Preset {
         name: "twilio",
@@ -393,6 +408,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the account auth token (needs --url)",
+        event_type: None,
     },
     Preset {
         name: "square",
@@ -410,6 +426,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the subscription's signature key as text (needs --url: the notification URL)",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
     },
     Preset {
         name: "zoom",
@@ -427,6 +444,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: Some(Handshake::ZoomUrlValidation),
         secret_hint: "the app's secret token as text",
+        event_type: Some(EventTypeAt::Json(B("/event"))),
     },
     Preset {
         name: "paddle",
@@ -444,6 +462,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 5,
         handshake: None,
         secret_hint: "the endpoint secret key pdl_ntfset_… as text",
+        event_type: Some(EventTypeAt::Json(B("/event_type"))),
     },
     Preset {
         name: "linear",
@@ -464,6 +483,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 60,
         handshake: None,
         secret_hint: TEXT,
+        event_type: None,
     },
     Preset {
         name: "discord",
@@ -479,6 +499,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: Some(Handshake::DiscordPing),
         secret_hint: "the application's public key (hex) to verify; an Ed25519 private key to sign",
+        event_type: None,
     },
     Preset {
         name: "sendgrid",
@@ -497,6 +518,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the verification key (base64 SPKI) to verify; a P-256 PKCS#8 key to sign",
+        event_type: None,
     },
     Preset {
         name: "hubspot",
@@ -514,6 +536,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the app's client secret as text (needs --url and --method)",
+        event_type: None,
     },
     Preset {
         name: "twitch",
@@ -531,6 +554,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 600,
         handshake: Some(Handshake::TwitchChallenge),
         secret_hint: "the subscription secret as text",
+        event_type: Some(EventTypeAt::Header(B("Twitch-Eventsub-Subscription-Type"))),
     },
     Preset {
         name: "typeform",
@@ -548,6 +572,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: TEXT,
+        event_type: Some(EventTypeAt::Json(B("/event_type"))),
     },
     Preset {
         name: "gitlab",
@@ -560,6 +585,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the webhook's secret token",
+        event_type: Some(EventTypeAt::Header(B("X-Gitlab-Event"))),
     },
     Preset {
         name: "bitbucket",
@@ -577,6 +603,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: TEXT,
+        event_type: Some(EventTypeAt::Header(B("X-Event-Key"))),
     },
     Preset {
         name: "intercom",
@@ -594,6 +621,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the app's client secret as text",
+        event_type: Some(EventTypeAt::Json(B("/topic"))),
     },
     Preset {
         name: "razorpay",
@@ -611,6 +639,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the webhook secret as text",
+        event_type: Some(EventTypeAt::Json(B("/event"))),
     },
     Preset {
         name: "pagerduty",
@@ -628,6 +657,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: "the subscription secret as text (not base64-decoded)",
+        event_type: Some(EventTypeAt::Json(B("/event/event_type"))),
     },
     Preset {
         name: "mux",
@@ -645,6 +675,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 300,
         handshake: None,
         secret_hint: TEXT,
+        event_type: Some(EventTypeAt::Json(B("/type"))),
     },
     Preset {
         name: "calendly",
@@ -662,6 +693,7 @@ pub static PRESETS: &[Preset] = &[
         tolerance: 180,
         handshake: None,
         secret_hint: "the webhook signing key as text",
+        event_type: Some(EventTypeAt::Json(B("/event"))),
     },
 ];
 
@@ -681,6 +713,15 @@ pub const VERSIONED_V1: SignatureFormat = SignatureFormat::Versioned {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_type_locations_are_valid() {
+        for p in PRESETS {
+            if let Some(at) = &p.event_type {
+                assert_eq!(at.check(), Ok(()), "{}", p.name);
+            }
+        }
+    }
 
     #[test]
     fn names_are_unique_kebab_case() {

@@ -45,6 +45,8 @@ pub struct Live {
         hookseal::provider::Handshake,
         Vec<(String, hookseal::Policy)>,
     )>,
+    /// Where the event's type is, if the source or its preset says.
+    event_type: Option<hookseal::event_type::EventTypeAt>,
     /// When a secret in use expires (ms): the source is rebuilt then.
     rebuild_at: Option<i64>,
     counters: Arc<SourceCounters>,
@@ -438,8 +440,16 @@ async fn receive(
         } else {
             Vec::new()
         };
+        // The provider's event type, for endpoints' filters; without one, the
+        // source's name stands in.
+        let event_type = live
+            .event_type
+            .as_ref()
+            .and_then(|at| at.extract(&parts.headers, &bytes))
+            .unwrap_or_else(|| format!("inbound.{}", live.def.name));
         InboundEvent {
             source: live.def.name.clone(),
+            event_type,
             dedup_key,
             dedup_until,
             webhook_id: verified.id.as_deref().map(str::to_string),

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use hookseal::event_type::EventTypeAt;
 use hookseal::scheme::options::{Names, SchemeOptions};
 use hookseal::{IpMode, Policy};
 use serde::{Deserialize, Serialize};
@@ -58,6 +59,10 @@ pub struct SourceConfig {
     /// Which of the provider's headers are passed on to the endpoints.
     #[serde(default)]
     pub forward_headers: ForwardHeaders,
+    /// Where the event's type is (default: where the preset says). Endpoints'
+    /// event-type filters apply to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<EventTypeAt>,
     /// Stored events are deleted after this many days.
     #[serde(default = "default_retention")]
     pub retention_days: u32,
@@ -122,6 +127,9 @@ pub struct ForwardTarget {
     pub scheme: SigningScheme,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// The event types this endpoint gets (exact or `invoice.*`); empty: all.
+    #[serde(default)]
+    pub event_types: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -183,6 +191,9 @@ impl SourceConfig {
                      signatures, required headers and per-connection headers stay here)"
                 );
             }
+        }
+        if let Some(at) = &self.event_type {
+            at.check().map_err(|e| anyhow::anyhow!("source {n}: {e}"))?;
         }
         if let Some(d) = self.dedup_secs {
             anyhow::ensure!(
@@ -335,7 +346,7 @@ impl SourceConfig {
                     id: id.clone(),
                     url: t.url.clone(),
                     description: format!("forwards source {}", self.name),
-                    event_types: Vec::new(),
+                    event_types: t.event_types.clone(),
                     headers: t.headers.clone(),
                     scheme: t.scheme.clone(),
                     rate_limit: None,
@@ -384,7 +395,12 @@ pub fn build(row: &SourceRow, key: &DataKey, metrics: &Metrics, now: i64) -> any
         .filter(|e| *e > now)
         .min();
     let policy = def.policy(&secrets)?;
-    let handshake = match hookseal::provider::find(&def.provider).and_then(|p| p.handshake) {
+    let preset = hookseal::provider::find(&def.provider);
+    let event_type = def
+        .event_type
+        .clone()
+        .or_else(|| preset.and_then(|p| p.event_type.clone()));
+    let handshake = match preset.and_then(|p| p.handshake) {
         Some(h) if !secrets.is_empty() => Some((
             h,
             secrets
@@ -399,6 +415,7 @@ pub fn build(row: &SourceRow, key: &DataKey, metrics: &Metrics, now: i64) -> any
         def,
         policy,
         handshake,
+        event_type,
         rebuild_at,
     })
 }

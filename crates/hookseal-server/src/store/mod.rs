@@ -140,6 +140,8 @@ impl Message {
 #[derive(Debug, Clone)]
 pub struct InboundEvent {
     pub source: String,
+    /// The provider's event type (or `inbound.<source>` without one).
+    pub event_type: String,
     /// The replay key (signed id, signature fingerprint or body digest) and until
     /// when (ms) it is remembered.
     pub dedup_key: String,

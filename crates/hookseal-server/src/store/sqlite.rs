@@ -858,14 +858,13 @@ impl Store for SqliteStore {
             } else {
                 Some(serde_json::to_string(&ev.headers).map_err(anyhow::Error::from)?)
             };
-            let event_type = format!("inbound.{}", ev.source);
             c.prepare_cached(
                 "INSERT INTO messages (id, event_type, payload, created_at, source, webhook_id, content_type, headers, drop_body) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 id,
-                event_type,
+                ev.event_type,
                 ev.payload,
                 now,
                 ev.source,
@@ -874,8 +873,8 @@ impl Store for SqliteStore {
                 headers,
                 ev.drop_body
             ])?;
-            let deliveries = fan_out(c, &id, now, |(_, _, source)| {
-                source.as_deref() == Some(&ev.source)
+            let deliveries = fan_out(c, &id, now, |(_, filters, source)| {
+                source.as_deref() == Some(&ev.source) && filter_matches(filters, &ev.event_type)
             })?;
             Ok(Ingested::Accepted {
                 message_id: id,
@@ -1250,6 +1249,7 @@ mod tests {
     fn event(source: &str, key: &str, until: i64) -> InboundEvent {
         InboundEvent {
             source: source.into(),
+            event_type: format!("inbound.{source}"),
             dedup_key: key.into(),
             dedup_until: until,
             webhook_id: Some(key.into()),

@@ -104,6 +104,40 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
+    fn event_types_are_found_among_anything_and_never_panic(
+        raw in proptest::collection::vec(any::<u8>(), 0..300),
+        ty in "[a-z][a-z0-9._/*:-]{0,40}",
+        noise in proptest::collection::btree_map("[a-z]{1,6}", "[ -~]{0,12}", 0..6),
+        before in any::<bool>(),
+    ) {
+        use hookseal::event_type::EventTypeAt;
+        let none = http::HeaderMap::new();
+        let top = EventTypeAt::Json("/type".into());
+        let nested = EventTypeAt::Json("/event/type".into());
+        // Any bytes: an answer or none, never a panic.
+        let _ = top.extract(&none, &raw);
+        let _ = nested.extract(&none, &raw);
+        // The type is found wherever it sits among other fields, at the
+        // pointer's depth only.
+        let mut event = serde_json::Map::new();
+        let other: serde_json::Map<String, serde_json::Value> = noise
+            .iter()
+            .filter(|(k, _)| k.as_str() != "type")
+            .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+            .collect();
+        if before {
+            event.extend(other.clone());
+        }
+        event.insert("type".into(), serde_json::json!(ty));
+        if !before {
+            event.extend(other.clone());
+        }
+        let body = serde_json::to_vec(&serde_json::json!({ "data": other, "event": event })).unwrap();
+        prop_assert_eq!(nested.extract(&none, &body), Some(ty));
+        prop_assert_eq!(top.extract(&none, &body), None);
+    }
+
+    #[test]
     fn sign_then_verify(i in 0..PRESETS.len(), raw in proptest::collection::vec(any::<u8>(), 0..300)) {
         let body = body_for(PRESETS[i].name, raw);
         let h = signed(i, &body);
