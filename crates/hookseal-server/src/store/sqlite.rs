@@ -201,7 +201,16 @@ fn run_batch(
     // Prepared once, like every statement on this connection: `BEGIN` and
     // `COMMIT` run once per batch, parsing them each time showed in profiles.
     let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
-    exec("BEGIN").map_err(|e| e.to_string())?;
+    if let Err(e) = exec("BEGIN") {
+        // No job ran: drop them all (each caller hears its write failed)
+        // rather than retry the same batch forever.
+        tracing::error!(error = %e, "cannot begin a transaction; this batch's writes fail");
+        if !conn.is_autocommit() {
+            let _ = exec("ROLLBACK");
+        }
+        batch.clear();
+        return Err(e.to_string());
+    }
     let tx: &Connection = conn;
     let mut broken = None;
     let step = |tx: &Connection, job: Job, done: &mut Vec<Completion>| -> rusqlite::Result<bool> {
@@ -1324,6 +1333,22 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(rows, ["a", "c", "f", "g"]);
+
+        // A batch that cannot even begin fails (it is not retried forever),
+        // and the writer recovers for the next one.
+        conn.execute_batch("BEGIN").unwrap();
+        let (h, th) = job(false, |c| insert(c, "h"));
+        run_jobs(&mut conn, vec![h]);
+        assert!(th.wait().is_err());
+        let (i, ti) = job(false, |c| insert(c, "i"));
+        run_jobs(&mut conn, vec![i]);
+        assert!(ti.wait().is_ok());
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM t WHERE v IN ('h', 'i')", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 1);
         let _ = std::fs::remove_dir_all(dir);
     }
 
