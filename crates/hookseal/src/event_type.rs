@@ -16,7 +16,9 @@ use crate::request::Headers;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventTypeAt {
-    /// A header, e.g. `X-GitHub-Event`.
+    /// A header, e.g. `X-GitHub-Event`. Schemes that sign only the body do
+    /// not cover it: someone holding a signed request could resend it first
+    /// under another type (the body, and so the dedup key, stay the same).
     Header(Cow<'static, str>),
     /// A string in the JSON body at this JSON pointer (RFC 6901), e.g. `/type`.
     Json(Cow<'static, str>),
