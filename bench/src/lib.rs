@@ -126,24 +126,116 @@ pub fn pct_ms(sorted_us: &[u64], p: f64) -> f64 {
 /// Makes request i, when it is sent (so ids can carry their send time).
 pub type MakeReq = Arc<dyn Fn(usize) -> Req + Send + Sync>;
 
-/// Sends `n` requests over `conc` workers, as fast as answers come; with
-/// `rate`, starts request i no earlier than i/rate seconds after the start.
-pub async fn drive(
-    client: &HttpClient,
-    url: &str,
-    n: usize,
-    make: MakeReq,
-    conc: usize,
-    rate: Option<f64>,
-) -> Run {
+/// One keep-alive HTTP/1.1 connection owned by one load task, speaking just
+/// enough HTTP/1.1 to send a POST and read a `Content-Length` answer (as wrk
+/// does). The load generator shares the two cores with the server it
+/// measures, so it should cost as little as it can: each request is written
+/// with one system call and its answer read with usually one more, without a
+/// client library's pool, tasks and channels (hyper's pooled client cost about
+/// as much CPU per request as the server under test).
+struct Conn {
+    tcp: tokio::net::TcpStream,
+    buf: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(authority: &str) -> Option<Conn> {
+        let tcp = tokio::net::TcpStream::connect(authority).await.ok()?;
+        let _ = tcp.set_nodelay(true);
+        Some(Conn {
+            tcp,
+            buf: Vec::with_capacity(4096),
+            out: Vec::with_capacity(1024),
+        })
+    }
+
+    /// Sends one request; its status, or None when the connection failed (or
+    /// the answer was not one this client reads: the connection is then dropped).
+    async fn post(&mut self, authority: &str, path: &str, req: &Req) -> Option<u16> {
+        use std::io::Write;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        self.out.clear();
+        let _ = write!(
+            self.out,
+            "POST {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-length: {}\r\n",
+            req.1.len()
+        );
+        for (k, v) in &req.0 {
+            let _ = write!(self.out, "{k}: {v}\r\n");
+        }
+        self.out.extend_from_slice(b"\r\n");
+        self.out.extend_from_slice(&req.1);
+        self.tcp.write_all(&self.out).await.ok()?;
+        self.buf.clear();
+        loop {
+            if let Head::Done(status, head, len) = parse_head(&self.buf)? {
+                while self.buf.len() < head + len {
+                    if self.tcp.read_buf(&mut self.buf).await.ok()? == 0 {
+                        return None;
+                    }
+                }
+                return Some(status);
+            }
+            if self.buf.len() > 64 * 1024 || self.tcp.read_buf(&mut self.buf).await.ok()? == 0 {
+                return None;
+            }
+        }
+    }
+}
+
+/// How far a response head in a buffer has arrived.
+enum Head {
+    /// Not all of it yet.
+    Partial,
+    /// Status, head length, body length.
+    Done(u16, usize, usize),
+}
+
+/// The response head in `buf`; None if it is not one this client reads (no
+/// `Content-Length`).
+fn parse_head(buf: &[u8]) -> Option<Head> {
+    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Some(Head::Partial);
+    };
+    let head = std::str::from_utf8(&buf[..end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let len = lines.find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse::<usize>().ok())?
+    })?;
+    Some(Head::Done(status, end + 4, len))
+}
+
+/// Splits `http://host:port/path` into its authority and path.
+fn split_url(url: &str) -> (String, String) {
+    let rest = url
+        .strip_prefix("http://")
+        .expect("the load driver speaks plain http");
+    match rest.find('/') {
+        Some(i) => (rest[..i].to_string(), rest[i..].to_string()),
+        None => (rest.to_string(), "/".to_string()),
+    }
+}
+
+/// Sends `n` requests over `conc` connections (one task each), as fast as
+/// answers come; with `rate`, starts request i no earlier than i/rate seconds
+/// after the start. A request whose connection fails counts as unanswered and
+/// the task reconnects.
+pub async fn drive(url: &str, n: usize, make: MakeReq, conc: usize, rate: Option<f64>) -> Run {
+    let (authority, path) = split_url(url);
     let next = Arc::new(AtomicU64::new(0));
     let lat = Arc::new(Mutex::new(Vec::with_capacity(n)));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..conc {
-        let (client, url) = (client.clone(), url.to_string());
+        let (authority, path) = (authority.clone(), path.clone());
         let (next, lat, make) = (next.clone(), lat.clone(), make.clone());
         tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::with_capacity(n / conc + 1);
+            let mut conn: Option<Conn> = None;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize;
                 if i >= n {
@@ -155,11 +247,20 @@ pub async fn drive(
                 }
                 let req = make(i);
                 let t = Instant::now();
-                let s = post(&client, &url, &req).await;
-                if (200..300).contains(&s) {
-                    lat.lock().unwrap().push(t.elapsed().as_micros() as u64);
+                if conn.is_none() {
+                    conn = Conn::open(&authority).await;
+                }
+                let status = match conn.as_mut() {
+                    Some(c) => c.post(&authority, &path, &req).await,
+                    None => None,
+                };
+                match status {
+                    Some(s) if (200..300).contains(&s) => mine.push(t.elapsed().as_micros() as u64),
+                    Some(_) => {}
+                    None => conn = None,
                 }
             }
+            lat.lock().unwrap().extend(mine);
         }));
     }
     for t in tasks {
@@ -173,6 +274,66 @@ pub async fn drive(
         ok: latencies_us.len(),
         latencies_us,
     }
+}
+
+/// CPU time (user + system, in µs) a process has used so far, from /proc.
+pub fn cpu_micros(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) start past ") ".
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // Ticks of USER_HZ, which Linux fixes at 100 for user space.
+    let hz = 100;
+    Some(ticks * 1_000_000 / hz)
+}
+
+/// The machine's CPU counters (user+nice+system+irq+softirq+steal, idle+iowait)
+/// in ticks, from /proc/stat: idle share over a run tells whether the
+/// load was CPU-bound.
+pub fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let get = |i: usize| f.get(i).copied().unwrap_or(0);
+    (
+        get(0) + get(1) + get(2) + get(5) + get(6) + get(7),
+        get(3) + get(4),
+    )
+}
+
+/// The idle share (0..=1) between two [`machine_ticks`] readings.
+pub fn idle_share(a: (u64, u64), b: (u64, u64)) -> f64 {
+    let busy = b.0.saturating_sub(a.0) as f64;
+    let idle = b.1.saturating_sub(a.1) as f64;
+    if busy + idle == 0.0 {
+        0.0
+    } else {
+        idle / (busy + idle)
+    }
+}
+
+/// Bytes a process has asked to write (`wchar`) and bytes it sent to the
+/// block device (`write_bytes`), from /proc.
+pub fn io_bytes(pid: u32) -> Option<(u64, u64)> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    let field = |name: &str| {
+        io.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    Some((field("wchar:")?, field("write_bytes:")?))
+}
+
+/// CPU time this process (the loader, with its reference sink) has used, in µs.
+pub fn own_cpu_micros() -> u64 {
+    cpu_micros(std::process::id()).unwrap_or(0)
 }
 
 /// The peak resident set (KiB) of a process, from /proc.

@@ -16,7 +16,10 @@
 //! 3. a latency run at a fixed RATE (default 5000/s) for 5 seconds.
 //!
 //! It prints verified durable ingests per second (and as a ratio of the
-//! reference), latency percentiles of both runs, and the server's peak RSS.
+//! reference), latency percentiles of both runs, the server's peak RSS, and
+//! per ingest: the CPU time the server and the loader spent (from /proc, so
+//! comparable across runs on a noisy shared machine where rates are not), the
+//! share of the machine left idle, and the bytes the server wrote.
 
 use std::sync::Arc;
 
@@ -58,11 +61,10 @@ async fn main() {
     let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(50_000);
     let conc: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(64);
     let rate: f64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(5000.0);
-    let client = client(conc);
 
     let (_sink, sink_addr) = start_sink().await;
+    let cpu0 = own_cpu_micros();
     let reference = drive(
-        &client,
         &format!("http://{sink_addr}/hook"),
         n,
         signed("ref"),
@@ -70,6 +72,8 @@ async fn main() {
         None,
     )
     .await;
+    // Loader and sink together, per request: what the reference costs.
+    let ref_cpu = (own_cpu_micros() - cpu0) as f64 / n as f64;
     let ref_rate = reference.ok as f64 / reference.elapsed.as_secs_f64();
 
     let server = start_server(
@@ -79,17 +83,32 @@ async fn main() {
             "[[sources]]\nname = \"bench\"\nprovider = \"standard-webhooks\"\nsecrets = [\"{SECRET}\"]\n"
         )),
     );
+    let pid = server.child.id();
     let url = format!("http://{}/in/bench", server.addr);
-    let full = drive(&client, &url, n, signed("full"), conc, None).await;
+    let (srv0, own0, m0) = (
+        cpu_micros(pid).unwrap_or(0),
+        own_cpu_micros(),
+        machine_ticks(),
+    );
+    let io0 = io_bytes(pid).unwrap_or_default();
+    let full = drive(&url, n, signed("full"), conc, None).await;
+    let idle = idle_share(m0, machine_ticks());
+    let io1 = io_bytes(pid).unwrap_or_default();
+    let (wchar, wdisk) = (
+        (io1.0 - io0.0) as f64 / n as f64,
+        (io1.1 - io0.1) as f64 / n as f64,
+    );
+    let srv_cpu = (cpu_micros(pid).unwrap_or(0) - srv0) as f64 / n as f64;
+    let load_cpu = (own_cpu_micros() - own0) as f64 / n as f64;
     let paced_n = (rate * 5.0) as usize;
-    let paced = drive(&client, &url, paced_n, signed("paced"), conc, Some(rate)).await;
-    let rss = peak_rss_kib(server.child.id());
+    let paced = drive(&url, paced_n, signed("paced"), conc, Some(rate)).await;
+    let rss = peak_rss_kib(pid);
     drop(server);
 
     let full_rate = full.ok as f64 / full.elapsed.as_secs_f64();
     println!("requests: {n}, concurrency: {conc}");
     println!(
-        "reference: plain HTTP POSTs to a no-op sink: {ref_rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms",
+        "reference: plain HTTP POSTs to a no-op sink: {ref_rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms; loader+sink CPU {ref_cpu:.1} µs/request",
         reference.pct_ms(0.5),
         reference.pct_ms(0.99)
     );
@@ -101,6 +120,12 @@ async fn main() {
         full.pct_ms(0.5),
         full.pct_ms(0.99)
     );
+    println!(
+        "CPU per ingest: server {srv_cpu:.1} µs, loader {load_cpu:.1} µs ({:.2}x the reference's loader+sink); machine idle {:.0}%",
+        srv_cpu / ref_cpu,
+        idle * 100.0
+    );
+    println!("writes per ingest: {wchar:.0} bytes to files, {wdisk:.0} bytes to the disk");
     println!(
         "at {rate:.0}/s for 5 s: {}/{paced_n} ok; p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         paced.ok,

@@ -46,8 +46,10 @@ async fn main() {
     // Reference: plain POSTs to the sink, same client and concurrency.
     let sink_url = format!("http://{sink_addr}/hook");
     let plain: MakeReq = Arc::new(|i| json(format!("{{\"i\":{i}}}"), None));
-    let reference = drive(&client, &sink_url, n, plain, conc, None).await;
+    let cpu0 = own_cpu_micros();
+    let reference = drive(&sink_url, n, plain, conc, None).await;
     let ref_rate = n as f64 / reference.elapsed.as_secs_f64();
+    let ref_cpu = (own_cpu_micros() - cpu0) as f64 / n as f64;
     sink.count.store(0, Ordering::Relaxed);
     sink.latencies_us.lock().unwrap().clear();
 
@@ -80,8 +82,10 @@ async fn main() {
             Some(&tok),
         )
     });
+    let pid = server.child.id();
+    let (srv0, own0) = (cpu_micros(pid).unwrap_or(0), own_cpu_micros());
     let started = Instant::now();
-    let published = drive(&client, &format!("{api}/messages"), n, msgs, conc, None).await;
+    let published = drive(&format!("{api}/messages"), n, msgs, conc, None).await;
     let acked = published.ok;
     let deadline = Instant::now() + Duration::from_secs(300);
     while sink.count.load(Ordering::Relaxed) < acked as u64 && Instant::now() < deadline {
@@ -89,6 +93,10 @@ async fn main() {
     }
     let delivered = sink.count.load(Ordering::Relaxed);
     let all_time = started.elapsed();
+    // Per message, published and delivered: the server's CPU, and the
+    // loader's with the sink's (one process).
+    let srv_cpu = (cpu_micros(pid).unwrap_or(0) - srv0) as f64 / acked.max(1) as f64;
+    let own_cpu = (own_cpu_micros() - own0) as f64 / acked.max(1) as f64;
 
     // Each side alone: the sink holds its requests (so the workers' slots
     // fill up and the queue builds) while a second batch is published; then
@@ -105,7 +113,7 @@ async fn main() {
             Some(&tok),
         )
     });
-    let alone = drive(&client, &format!("{api}/messages"), n, backlog, conc, None).await;
+    let alone = drive(&format!("{api}/messages"), n, backlog, conc, None).await;
     let drain_start = Instant::now();
     sink.open.send_replace(true);
     let target = before + alone.ok as u64;
@@ -115,14 +123,16 @@ async fn main() {
     }
     let drained = sink.count.load(Ordering::Relaxed) - before;
     let drain_time = drain_start.elapsed();
-    let rss = peak_rss_kib(server.child.id());
+    let rss = peak_rss_kib(pid);
     drop(server);
 
     lat.sort_unstable();
     let accept_rate = acked as f64 / published.elapsed.as_secs_f64();
     let deliver_rate = delivered as f64 / all_time.as_secs_f64();
     println!("messages: {n}, concurrency: {conc}");
-    println!("reference: plain HTTP POSTs to the sink: {ref_rate:.0}/s");
+    println!(
+        "reference: plain HTTP POSTs to the sink: {ref_rate:.0}/s; loader+sink CPU {ref_cpu:.1} µs/request"
+    );
     println!("both at once:");
     println!(
         "  accepted (durable, 2xx after commit): {acked} in {:.2}s = {accept_rate:.0}/s ({:.2}x reference)",
@@ -139,6 +149,9 @@ async fn main() {
         pct_ms(&lat, 0.5),
         pct_ms(&lat, 0.99),
         pct_ms(&lat, 1.0)
+    );
+    println!(
+        "  CPU per message (published and delivered): server {srv_cpu:.1} µs, loader+sink {own_cpu:.1} µs"
     );
     let alone_rate = alone.ok as f64 / alone.elapsed.as_secs_f64();
     let drain_rate = drained as f64 / drain_time.as_secs_f64();

@@ -346,6 +346,7 @@ impl Engine {
                 Duration::from_millis(cfg.connect_timeout_ms),
                 Duration::from_millis(cfg.timeout_ms),
                 cfg.response_body_bytes,
+                cfg.concurrency,
                 &extra_roots,
             )
         };
