@@ -17,7 +17,9 @@
 //! Publishing and delivering share the machine in that run. It then measures
 //! each side alone: the sink holds its requests while another MESSAGES are
 //! published (the delivery workers sit on held requests, the queue builds), then
-//! it opens and the backlog drains with nothing else running.
+//! it opens and the backlog drains with nothing else running. For each run it
+//! also prints the server's CPU time per message (from /proc), which compares
+//! across runs on a noisy shared machine better than the rates do.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -113,7 +115,9 @@ async fn main() {
             Some(&tok),
         )
     });
+    let srv_a = cpu_micros(pid).unwrap_or(0);
     let alone = drive(&format!("{api}/messages"), n, backlog, conc, None).await;
+    let srv_b = cpu_micros(pid).unwrap_or(0);
     let drain_start = Instant::now();
     sink.open.send_replace(true);
     let target = before + alone.ok as u64;
@@ -123,6 +127,9 @@ async fn main() {
     }
     let drained = sink.count.load(Ordering::Relaxed) - before;
     let drain_time = drain_start.elapsed();
+    let srv_c = cpu_micros(pid).unwrap_or(0);
+    let publish_cpu = (srv_b - srv_a) as f64 / alone.ok.max(1) as f64;
+    let deliver_cpu = (srv_c - srv_b) as f64 / drained.max(1) as f64;
     let rss = peak_rss_kib(pid);
     drop(server);
 
@@ -166,6 +173,9 @@ async fn main() {
         "  delivered from the backlog: {drained} in {:.2}s = {drain_rate:.0}/s ({:.2}x reference)",
         drain_time.as_secs_f64(),
         drain_rate / ref_rate
+    );
+    println!(
+        "  server CPU: {publish_cpu:.1} µs per message accepted, {deliver_cpu:.1} µs per delivery"
     );
     match rss {
         Some(k) => println!("server peak RSS: {:.1} MiB", k as f64 / 1024.0),
