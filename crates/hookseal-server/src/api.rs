@@ -619,7 +619,8 @@ async fn publish(
         s.metrics
             .messages_accepted
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        s.wake.notify_one();
+        // Its deliveries were handed to the engine as they committed (the
+        // store wakes the engine itself for any it had to queue).
     } else {
         s.metrics
             .messages_duplicate

@@ -45,13 +45,21 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         // Shown once: only its hash is kept.
         println!("admin token (shown once, keep it): {t}");
     }
+    let wake = Arc::new(Notify::new());
+    // New deliveries go straight to the engine (up to one round of its
+    // workers waiting); the rest are claimed from the queue.
+    let (handoff, handoff_rx) = store::Handoff::new(
+        cfg.delivery.concurrency,
+        cfg.delivery.lease_secs * 1000,
+        wake.clone(),
+    );
     let store: Arc<dyn store::Store> = Arc::new(store::sqlite::SqliteStore::open(
         &db,
         cfg.store.group_commit_max_batch,
         key.clone(),
+        Some(handoff),
     )?);
     let metrics = Arc::new(metrics::Metrics::default());
-    let wake = Arc::new(Notify::new());
     let forward_guard = Arc::new(delivery::ssrf::Guard::new(
         &cfg.ingress.forward_allow_cidrs,
         cfg.ingress.forward_allow_http,
@@ -63,6 +71,7 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         (*forward_guard).clone(),
         metrics.clone(),
         wake.clone(),
+        Some(handoff_rx),
     )?);
     let ingress = Arc::new(ingress::Ingress::new(
         &cfg.ingress,

@@ -7,6 +7,10 @@
 //!   instead, clamped to `max_retry_after_secs`.
 //! * An endpoint failing continuously for `disable_after_secs` is disabled.
 //! * A worker that dies mid-attempt loses nothing: the claim is a lease.
+//! * New deliveries reach the workers by hand-off from the store as their
+//!   message commits (already leased, with their endpoint, secrets and
+//!   message: no claim, no re-read); retries, resends and whatever did not fit
+//!   in the hand-off are claimed from the queue.
 
 pub mod client;
 pub mod ssrf;
@@ -24,7 +28,7 @@ use tokio::sync::{Notify, Semaphore};
 use crate::config::DeliveryConfig;
 use crate::crypto::DataKey;
 use crate::metrics::Metrics;
-use crate::store::{AttemptRecord, Claimed, Next, SealedSecret, SigningScheme, Store};
+use crate::store::{AttemptRecord, Claimed, HandoffRx, Next, SealedSecret, SigningScheme, Store};
 
 /// Unix milliseconds now.
 pub fn now_ms() -> i64 {
@@ -318,6 +322,8 @@ pub struct Engine {
     pub metrics: Arc<Metrics>,
     /// Woken when new deliveries are due (a publish), so they go out at once.
     pub wake: Arc<Notify>,
+    /// Deliveries the store hands over as they commit (taken by `run`).
+    handoff: Mutex<Option<HandoffRx>>,
     gates: Gates,
 }
 
@@ -329,6 +335,7 @@ impl Engine {
         forward_guard: ssrf::Guard,
         metrics: Arc<Metrics>,
         wake: Arc<Notify>,
+        handoff: Option<HandoffRx>,
     ) -> anyhow::Result<Engine> {
         let extra_roots = if cfg.extra_root_pem.is_empty() {
             Vec::new()
@@ -360,13 +367,35 @@ impl Engine {
             forward_client,
             metrics,
             wake,
+            handoff: Mutex::new(handoff),
             gates: Gates::default(),
         })
     }
 
-    /// Runs until the process ends: claims due work whenever workers are free.
+    /// Runs until the process ends: takes what the store hands over, and
+    /// claims due work whenever workers are free.
     pub async fn run(self: Arc<Self>) {
         let slots = Arc::new(Semaphore::new(self.cfg.concurrency));
+        let handoff = self
+            .handoff
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(mut rx) = handoff {
+            let (me, slots) = (self.clone(), slots.clone());
+            tokio::spawn(async move {
+                while let Some(c) = rx.recv().await {
+                    let Ok(permit) = slots.clone().acquire_owned().await else {
+                        return;
+                    };
+                    let me = me.clone();
+                    tokio::spawn(async move {
+                        me.attempt(c).await;
+                        drop(permit);
+                    });
+                }
+            });
+        }
         loop {
             let free = slots.available_permits();
             if free == 0 {

@@ -464,11 +464,9 @@ async fn receive(
         }
     };
     match ing.store.ingest(ev, now).await {
-        Ok(Ingested::Accepted { deliveries, .. }) => {
+        // Its deliveries went to the engine as they committed.
+        Ok(Ingested::Accepted { .. }) => {
             live.counters.accepted();
-            if deliveries > 0 {
-                ing.wake.notify_one();
-            }
             let mut r = plain(200, "accepted");
             r.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -374,6 +374,91 @@ impl<T> std::future::Future for Ticket<T> {
     }
 }
 
+/// Hands deliveries created by a publish or an ingest straight to the delivery
+/// engine once their transaction has committed, instead of leaving them for
+/// the engine to claim from the queue: such a delivery is inserted already
+/// leased (for `lease_ms`), so no other claim takes it, and the engine gets
+/// it — with its endpoint, secrets and message — without a claim's write and
+/// reads. If the process dies first, the lease runs out and the delivery is
+/// claimed like any other: at least once, never lost.
+///
+/// At most `cap` deliveries wait in the hand-off at once; past that, new
+/// deliveries are queued unleased and claimed as before (and `wake` tells
+/// the engine so).
+#[derive(Clone)]
+pub struct Handoff {
+    tx: tokio::sync::mpsc::UnboundedSender<Claimed>,
+    queued: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    cap: usize,
+    /// How long a handed-off delivery is leased (ms).
+    pub lease_ms: i64,
+    /// Woken when deliveries were queued without a hand-off.
+    pub wake: std::sync::Arc<tokio::sync::Notify>,
+}
+
+/// The engine's end of a [`Handoff`].
+pub struct HandoffRx {
+    rx: tokio::sync::mpsc::UnboundedReceiver<Claimed>,
+    queued: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Handoff {
+    /// A hand-off holding at most `cap` deliveries, leasing them for `lease_ms`.
+    pub fn new(
+        cap: usize,
+        lease_ms: i64,
+        wake: std::sync::Arc<tokio::sync::Notify>,
+    ) -> (Handoff, HandoffRx) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let queued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        (
+            Handoff {
+                tx,
+                queued: queued.clone(),
+                cap,
+                lease_ms,
+                wake,
+            },
+            HandoffRx { rx, queued },
+        )
+    }
+
+    /// Takes a place for one delivery, if one is free. Only the store's one
+    /// writer reserves, so the count never passes `cap`.
+    pub fn reserve(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        if self.queued.load(Ordering::Acquire) >= self.cap {
+            return false;
+        }
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        true
+    }
+
+    /// Gives back places reserved for deliveries that were not committed.
+    pub fn release(&self, n: usize) {
+        self.queued
+            .fetch_sub(n, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// Passes a committed, leased delivery to the engine. If the engine has
+    /// stopped, the delivery's lease runs out and it is claimed again.
+    pub fn send(&self, c: Claimed) {
+        if self.tx.send(c).is_err() {
+            self.release(1);
+        }
+    }
+}
+
+impl HandoffRx {
+    /// The next handed-off delivery; None once every sender is gone.
+    pub async fn recv(&mut self) -> Option<Claimed> {
+        let c = self.rx.recv().await?;
+        self.queued
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+        Some(c)
+    }
+}
+
 /// The store. Reads are synchronous (call them from a blocking thread); writes
 /// return a [`Ticket`] that completes after the write's transaction commits.
 pub trait Store: Send + Sync + 'static {

@@ -77,7 +77,15 @@ fn migrate(conn: &Connection) -> anyhow::Result<()> {
 
 impl SqliteStore {
     /// Opens (creating and migrating) the database at `path`.
-    pub fn open(path: &Path, max_batch: usize, key: Arc<DataKey>) -> anyhow::Result<SqliteStore> {
+    ///
+    /// With a [`Handoff`], the deliveries a publish or an ingest creates go
+    /// to the delivery engine directly once committed (see [`Handoff`]).
+    pub fn open(
+        path: &Path,
+        max_batch: usize,
+        key: Arc<DataKey>,
+        handoff: Option<Handoff>,
+    ) -> anyhow::Result<SqliteStore> {
         let wconn = open(path)?;
         // Every hot statement stays prepared (the default keeps 16).
         wconn.set_prepared_statement_cache_capacity(64);
@@ -87,7 +95,10 @@ impl SqliteStore {
         let max_batch = max_batch.max(1);
         std::thread::Builder::new()
             .name("hookseal-sqlite-writer".into())
-            .spawn(move || writer_loop(wconn, rx, max_batch))?;
+            .spawn(move || {
+                HANDOFF.with(|h| *h.borrow_mut() = handoff);
+                writer_loop(wconn, rx, max_batch)
+            })?;
         Ok(SqliteStore {
             writer: tx,
             reader: Mutex::new(reader),
@@ -176,6 +187,7 @@ fn commit_all(conn: &mut Connection, batch: &mut std::collections::VecDeque<Job>
         let mut done = Vec::with_capacity(batch.len());
         match run_batch(conn, batch, &mut done) {
             Ok(()) => {
+                hand_off_pending();
                 for d in done {
                     d(Ok(()));
                 }
@@ -183,6 +195,7 @@ fn commit_all(conn: &mut Connection, batch: &mut std::collections::VecDeque<Job>
             Err(e) => {
                 // What the failed transaction read or wrote is gone: forget caches built on it.
                 invalidate_targets();
+                drop_pending(0);
                 for d in done {
                     d(Err(e.clone()));
                 }
@@ -218,6 +231,7 @@ fn run_batch(
             tx.prepare_cached("SAVEPOINT job")?.execute([])?;
         }
         let changes = tx.total_changes();
+        let pending_before = PENDING.with(|p| p.borrow().len());
         // A panicking job must not take the writer (and every later write)
         // down with it: its caller sees the error when its ticket's sender is
         // dropped, and its change is rolled back.
@@ -235,6 +249,7 @@ fn run_batch(
         if job.guarded {
             if !ok {
                 tx.prepare_cached("ROLLBACK TO job")?.execute([])?;
+                drop_pending(pending_before);
             }
             tx.prepare_cached("RELEASE job")?.execute([])?;
             return Ok(true);
@@ -267,57 +282,137 @@ fn run_batch(
     result
 }
 
-/// Enabled endpoints: id, event filters, the source they forward (if any).
-type Targets = std::rc::Rc<Vec<(String, Vec<String>, Option<String>)>>;
+/// Enabled endpoints with their secrets, as the writer thread last read them.
+type Targets = std::rc::Rc<Vec<(Endpoint, Vec<SealedSecret>)>>;
 
 thread_local! {
-    /// The enabled endpoints and their event filters, as the writer thread last
-    /// read them: every publish fans out over these. Only the writer thread runs
-    /// jobs, so only it fills this; every endpoint write, and any failed commit,
-    /// clears it.
+    /// The enabled endpoints (with their secrets): every publish fans out over
+    /// these. Only the writer thread runs jobs, so only it fills this; every
+    /// endpoint or endpoint-secret write, and any failed commit, clears it.
     static TARGETS: std::cell::RefCell<Option<Targets>> =
         const { std::cell::RefCell::new(None) };
+    /// The writer's hand-off to the delivery engine, if the server gave one.
+    static HANDOFF: std::cell::RefCell<Option<Handoff>> =
+        const { std::cell::RefCell::new(None) };
+    /// Deliveries inserted leased in the running transaction, handed off once
+    /// it commits; and whether any was inserted unleased (the engine is then
+    /// woken to claim it).
+    static PENDING: std::cell::RefCell<Vec<Claimed>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+    static UNLEASED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 fn invalidate_targets() {
     TARGETS.with(|t| *t.borrow_mut() = None);
 }
 
-fn fan_out_targets(c: &Connection) -> Result<Targets> {
+/// After a commit: the leased deliveries go to the engine, and the engine is
+/// woken for unleased ones.
+fn hand_off_pending() {
+    let pending = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    let unleased = UNLEASED.with(|u| u.replace(false));
+    HANDOFF.with(|h| {
+        if let Some(h) = h.borrow().as_ref() {
+            for c in pending {
+                h.send(c);
+            }
+            if unleased {
+                h.wake.notify_one();
+            }
+        }
+    });
+}
+
+/// Forgets the pending hand-offs past `keep` (their rows were rolled back).
+fn drop_pending(keep: usize) {
+    let n = PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        let n = p.len().saturating_sub(keep);
+        p.truncate(keep);
+        n
+    });
+    if keep == 0 {
+        UNLEASED.with(|u| u.set(false));
+    }
+    HANDOFF.with(|h| {
+        if let Some(h) = h.borrow().as_ref() {
+            h.release(n);
+        }
+    });
+}
+
+fn fan_out_targets(c: &Connection, key: &DataKey) -> Result<Targets> {
     if let Some(t) = TARGETS.with(|t| t.borrow().clone()) {
         return Ok(t);
     }
-    let mut st =
-        c.prepare_cached("SELECT id, event_types, source FROM endpoints WHERE enabled = 1")?;
-    let rows: Vec<(String, String, Option<String>)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {EP_COLS} FROM endpoints WHERE enabled = 1"
+    ))?;
+    let endpoints: Vec<Endpoint> = st
+        .query_map([], endpoint_row(key))?
         .collect::<rusqlite::Result<_>>()?;
-    let targets = std::rc::Rc::new(
-        rows.into_iter()
-            .map(|(id, f, src)| (id, serde_json::from_str(&f).unwrap_or_default(), src))
-            .collect::<Vec<_>>(),
-    );
+    let mut targets = Vec::with_capacity(endpoints.len());
+    for ep in endpoints {
+        let secrets = secrets_of(c, &ep.id)?;
+        targets.push((ep, secrets));
+    }
+    let targets = std::rc::Rc::new(targets);
     TARGETS.with(|t| *t.borrow_mut() = Some(targets.clone()));
     Ok(targets)
 }
 
-/// Queues a delivery of `message_id`, due `now`, to every enabled endpoint
-/// `takes`; returns how many.
+/// Queues a delivery of `msg`, due `now`, to every enabled endpoint `takes`;
+/// returns how many. Where the engine has room, the delivery is inserted
+/// leased and handed to it after the commit (see [`Handoff`]).
 fn fan_out(
     c: &Connection,
-    message_id: &str,
+    key: &DataKey,
+    msg: &Message,
     now: i64,
-    takes: impl Fn(&(String, Vec<String>, Option<String>)) -> bool,
+    takes: impl Fn(&Endpoint) -> bool,
 ) -> Result<usize> {
-    let targets = fan_out_targets(c)?;
+    let targets = fan_out_targets(c, key)?;
     let mut ins = c.prepare_cached(
-        "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)",
+        "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, lease_until, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?4, ?4)",
     )?;
     let mut n = 0;
-    for t in targets.iter().filter(|t| takes(t)) {
-        ins.execute(params![new_id("dlv_"), message_id, t.0, now])?;
+    for (ep, secrets) in targets.iter().filter(|(ep, _)| takes(ep)) {
+        let id = new_id("dlv_");
+        let lease_until = HANDOFF.with(|h| {
+            h.borrow()
+                .as_ref()
+                .and_then(|h| h.reserve().then_some(now + h.lease_ms))
+        });
+        if let Err(e) = ins.execute(params![id, msg.id, ep.id, now, lease_until]) {
+            if lease_until.is_some() {
+                HANDOFF.with(|h| h.borrow().as_ref().map(|h| h.release(1)));
+            }
+            return Err(e.into());
+        }
         n += 1;
+        match lease_until {
+            Some(lease_until) => PENDING.with(|p| {
+                p.borrow_mut().push(Claimed {
+                    delivery: Delivery {
+                        id,
+                        message_id: msg.id.clone(),
+                        endpoint_id: ep.id.clone(),
+                        status: "pending".into(),
+                        attempts: 0,
+                        next_attempt_at: Some(now),
+                        last_status_code: None,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                    lease_until,
+                    endpoint: ep.clone(),
+                    secrets: secrets.clone(),
+                    message: msg.clone(),
+                })
+            }),
+            None => UNLEASED.with(|u| u.set(true)),
+        }
     }
     Ok(n)
 }
@@ -576,6 +671,8 @@ impl Store for SqliteStore {
             if exists.is_none() {
                 return Err(StoreError::NotFound);
             }
+            // The fan-out cache holds endpoints' secrets.
+            invalidate_targets();
             c.execute(
                 "UPDATE endpoint_secrets SET expires_at = ?2 \
                  WHERE endpoint_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
@@ -590,6 +687,7 @@ impl Store for SqliteStore {
     }
 
     fn publish(&self, msg: NewMessage, now: i64) -> Ticket<(Message, bool)> {
+        let key = self.key.clone();
         self.write_fast(move |c| {
             let inserted = c
                 .prepare_cached(
@@ -610,20 +708,18 @@ impl Store for SqliteStore {
                 }
                 return Ok((m, false));
             }
+            let m = Message {
+                id: msg.id,
+                event_type: msg.event_type,
+                payload: msg.payload,
+                created_at: now,
+                ..Default::default()
+            };
             // Published messages go to subscriptions, never to a source's forwards.
-            fan_out(c, &msg.id, now, |(_, filters, source)| {
-                source.is_none() && filter_matches(filters, &msg.event_type)
+            fan_out(c, &key, &m, now, |ep| {
+                ep.source.is_none() && filter_matches(&ep.event_types, &m.event_type)
             })?;
-            Ok((
-                Message {
-                    id: msg.id,
-                    event_type: msg.event_type,
-                    payload: msg.payload,
-                    created_at: now,
-                    ..Default::default()
-                },
-                true,
-            ))
+            Ok((m, true))
         })
     }
 
@@ -843,6 +939,7 @@ impl Store for SqliteStore {
     }
 
     fn ingest(&self, ev: InboundEvent, now: i64) -> Ticket<Ingested> {
+        let key = self.key.clone();
         self.write_fast(move |c| {
             // One statement on the hot path: insert the key, or take over an
             // expired record; a live record changes nothing (a replay).
@@ -882,11 +979,21 @@ impl Store for SqliteStore {
                 headers,
                 ev.drop_body
             ])?;
-            let deliveries = fan_out(c, &id, now, |(_, filters, source)| {
-                source.as_deref() == Some(&ev.source) && filter_matches(filters, &ev.event_type)
+            let m = Message {
+                id,
+                event_type: ev.event_type,
+                payload: ev.payload,
+                created_at: now,
+                source: Some(ev.source),
+                webhook_id: ev.webhook_id,
+                content_type: ev.content_type,
+                headers: ev.headers,
+            };
+            let deliveries = fan_out(c, &key, &m, now, |ep| {
+                ep.source == m.source && filter_matches(&ep.event_types, &m.event_type)
             })?;
             Ok(Ingested::Accepted {
-                message_id: id,
+                message_id: m.id,
                 deliveries,
             })
         })
@@ -1239,7 +1346,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("hookseal-sqlite-{}", new_id("t")));
         std::fs::create_dir_all(&dir).unwrap();
         (
-            SqliteStore::open(&dir.join("db"), 64, Arc::new(DataKey::ephemeral())).unwrap(),
+            SqliteStore::open(&dir.join("db"), 64, Arc::new(DataKey::ephemeral()), None).unwrap(),
             dir,
         )
     }
@@ -1394,6 +1501,177 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.get_endpoint("ep_1").unwrap().headers["A"], "b");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn endpoint(id: &str, secret: &[u8]) -> (Endpoint, SealedSecret) {
+        (
+            Endpoint {
+                id: id.into(),
+                url: "https://example.com/h".into(),
+                description: String::new(),
+                event_types: vec![],
+                headers: Default::default(),
+                scheme: SigningScheme::default(),
+                rate_limit: None,
+                max_concurrency: None,
+                enabled: true,
+                source: None,
+                disabled_reason: None,
+                failing_since: None,
+                created_at: 0,
+                updated_at: 0,
+            },
+            SealedSecret {
+                sealed: secret.to_vec(),
+                created_at: 0,
+                expires_at: None,
+            },
+        )
+    }
+
+    fn lease_of(dir: &Path, delivery: &str) -> Option<i64> {
+        Connection::open(dir.join("db"))
+            .unwrap()
+            .query_row(
+                "SELECT lease_until FROM deliveries WHERE id = ?1",
+                [delivery],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    fn publish(s: &SqliteStore, id: &str) {
+        let msg = NewMessage {
+            id: id.into(),
+            event_type: "invoice.paid".into(),
+            payload: br#"{"a":1}"#.to_vec(),
+        };
+        assert!(s.publish(msg, 1_000).wait().unwrap().1);
+    }
+
+    #[test]
+    fn new_deliveries_are_handed_off_leased_after_commit_up_to_the_cap_then_queued() {
+        let dir = std::env::temp_dir().join(format!("hookseal-sqlite-{}", new_id("t")));
+        std::fs::create_dir_all(&dir).unwrap();
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let (handoff, mut rx) = Handoff::new(2, 60_000, wake.clone());
+        let s = SqliteStore::open(
+            &dir.join("db"),
+            64,
+            Arc::new(DataKey::ephemeral()),
+            Some(handoff),
+        )
+        .unwrap();
+        let (ep, secret) = endpoint("ep_1", b"sealed-1");
+        s.create_endpoint(ep, secret).wait().unwrap();
+
+        // Within the cap: leased in the store, handed over with all a worker needs.
+        publish(&s, "msg_1");
+        let c = rx.rx.try_recv().expect("handed off once committed");
+        rx.queued.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+        assert_eq!(
+            (c.message.id.as_str(), c.endpoint.id.as_str()),
+            ("msg_1", "ep_1")
+        );
+        assert_eq!(c.message.payload, br#"{"a":1}"#);
+        assert_eq!(c.secrets[0].sealed, b"sealed-1");
+        assert_eq!((c.delivery.attempts, c.lease_until), (0, 61_000));
+        assert_eq!(lease_of(&dir, &c.delivery.id), Some(61_000));
+        // Leased: a claim does not take it again.
+        assert!(s.claim_due(1_000, 10, 1_000).wait().unwrap().is_empty());
+
+        // A rotated secret reaches the next hand-off (the fan-out cache is cleared).
+        s.rotate_secret(
+            "ep_1",
+            SealedSecret {
+                sealed: b"sealed-2".to_vec(),
+                created_at: 1,
+                expires_at: None,
+            },
+            5_000,
+        )
+        .wait()
+        .unwrap();
+        publish(&s, "msg_2");
+        publish(&s, "msg_3");
+        let c2 = rx.rx.try_recv().unwrap();
+        assert_eq!(c2.secrets[0].sealed, b"sealed-2");
+        let _c3 = rx.rx.try_recv().unwrap();
+
+        // The cap (2) is taken: the next delivery is queued unleased, the engine
+        // is woken to claim it, and a claim does take it.
+        publish(&s, "msg_4");
+        assert!(rx.rx.try_recv().is_err());
+        let woken = wake.notified();
+        tokio::pin!(woken);
+        assert!(woken.as_mut().enable(), "the engine was woken");
+        let claimed = s.claim_due(1_000, 10, 1_000).wait().unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].message.id, "msg_4");
+
+        // A duplicate publish creates (and hands over) nothing.
+        rx.queued.store(0, std::sync::atomic::Ordering::Release);
+        let dup = NewMessage {
+            id: "msg_1".into(),
+            event_type: "invoice.paid".into(),
+            payload: br#"{"a":1}"#.to_vec(),
+        };
+        assert!(!s.publish(dup, 2_000).wait().unwrap().1);
+        assert!(rx.rx.try_recv().is_err());
+        drop(s);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_rolled_back_transaction_hands_nothing_off_and_frees_its_places() {
+        let dir = std::env::temp_dir().join(format!("hookseal-sqlite-{}", new_id("t")));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut conn = open(&dir.join("db")).unwrap();
+        migrate(&conn).unwrap();
+        let key = Arc::new(DataKey::ephemeral());
+        let (ep, secret) = endpoint("ep_1", b"s");
+        put_endpoint(&conn, &key, &ep, true).unwrap();
+        conn.execute(
+            "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) VALUES ('ep_1', ?1, 0)",
+            [&secret.sealed],
+        )
+        .unwrap();
+        let (handoff, mut rx) = Handoff::new(8, 60_000, Arc::new(tokio::sync::Notify::new()));
+        HANDOFF.with(|h| *h.borrow_mut() = Some(handoff));
+        let msg = |id: &str| Message {
+            id: id.into(),
+            event_type: "e".into(),
+            ..Default::default()
+        };
+        let fan = |id: &'static str, fail: bool| {
+            let key = key.clone();
+            job(false, move |c: &Connection| {
+                c.execute(
+                    "INSERT INTO messages (id, event_type, payload, created_at) VALUES (?1, 'e', x'', 0)",
+                    [id],
+                )?;
+                fan_out(c, &key, &msg(id), 0, |_| true)?;
+                if fail {
+                    return Err(StoreError::Other(anyhow::anyhow!("boom")));
+                }
+                Ok(())
+            })
+            .0
+        };
+        // The second write fails after changing rows: the transaction (with the
+        // first write's delivery) rolls back, and nothing is handed over.
+        run_jobs(&mut conn, vec![fan("m1", false), fan("m2", true)]);
+        assert!(rx.rx.try_recv().is_err());
+        assert_eq!(rx.queued.load(std::sync::atomic::Ordering::Acquire), 0);
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM deliveries", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+        // The same write alone commits and is handed over.
+        run_jobs(&mut conn, vec![fan("m3", false)]);
+        assert_eq!(rx.rx.try_recv().unwrap().message.id, "m3");
+        HANDOFF.with(|h| *h.borrow_mut() = None);
         let _ = std::fs::remove_dir_all(dir);
     }
 
