@@ -351,11 +351,36 @@ fn fan_out_targets(c: &Connection, key: &DataKey) -> Result<Targets> {
     let endpoints: Vec<Endpoint> = st
         .query_map([], endpoint_row(key))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut targets = Vec::with_capacity(endpoints.len());
-    for ep in endpoints {
-        let secrets = secrets_of(c, &ep.id)?;
-        targets.push((ep, secrets));
+    // Every endpoint's secrets in one query (not one per endpoint: a
+    // platform may have thousands), newest first as `secrets_of` gives them.
+    let mut secrets: std::collections::HashMap<String, Vec<SealedSecret>> =
+        std::collections::HashMap::new();
+    let mut st = c.prepare_cached(
+        "SELECT s.endpoint_id, s.sealed, s.created_at, s.expires_at FROM endpoint_secrets s \
+         JOIN endpoints e ON e.id = s.endpoint_id WHERE e.enabled = 1 \
+         ORDER BY s.endpoint_id, s.created_at DESC, s.id DESC",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            SealedSecret {
+                sealed: r.get(1)?,
+                created_at: r.get(2)?,
+                expires_at: r.get(3)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (id, secret) = row?;
+        secrets.entry(id).or_default().push(secret);
     }
+    let targets: Vec<(Endpoint, Vec<SealedSecret>)> = endpoints
+        .into_iter()
+        .map(|ep| {
+            let s = secrets.remove(&ep.id).unwrap_or_default();
+            (ep, s)
+        })
+        .collect();
     let targets = std::rc::Rc::new(targets);
     TARGETS.with(|t| *t.borrow_mut() = Some(targets.clone()));
     Ok(targets)
@@ -1619,6 +1644,63 @@ mod tests {
         };
         assert!(!s.publish(dup, 2_000).wait().unwrap().1);
         assert!(rx.rx.try_recv().is_err());
+        drop(s);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn each_handed_off_delivery_carries_its_own_endpoints_secrets() {
+        let dir = std::env::temp_dir().join(format!("hookseal-sqlite-{}", new_id("t")));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (handoff, mut rx) = Handoff::new(16, 60_000, Arc::new(tokio::sync::Notify::new()));
+        let s = SqliteStore::open(
+            &dir.join("db"),
+            64,
+            Arc::new(DataKey::ephemeral()),
+            Some(handoff),
+        )
+        .unwrap();
+        for (id, secret) in [("ep_a", b"a-old"), ("ep_b", b"b-one"), ("ep_c", b"c-one")] {
+            let (ep, secret) = endpoint(id, secret);
+            s.create_endpoint(ep, secret).wait().unwrap();
+        }
+        s.modify_endpoint(
+            "ep_c",
+            Box::new(|ep: &mut Endpoint| {
+                ep.enabled = false;
+                Ok(())
+            }),
+        )
+        .wait()
+        .unwrap();
+        s.rotate_secret(
+            "ep_a",
+            SealedSecret {
+                sealed: b"a-new".to_vec(),
+                created_at: 5,
+                expires_at: None,
+            },
+            9_000,
+        )
+        .wait()
+        .unwrap();
+        publish(&s, "msg_1");
+        let mut got: Vec<(String, Vec<Vec<u8>>)> = std::iter::from_fn(|| rx.rx.try_recv().ok())
+            .map(|c| {
+                let secrets = c.secrets.iter().map(|s| s.sealed.clone()).collect();
+                (c.endpoint.id, secrets)
+            })
+            .collect();
+        got.sort();
+        // The disabled endpoint gets nothing; the others their own secrets,
+        // newest first.
+        assert_eq!(
+            got,
+            vec![
+                ("ep_a".into(), vec![b"a-new".to_vec(), b"a-old".to_vec()]),
+                ("ep_b".into(), vec![b"b-one".to_vec()]),
+            ]
+        );
         drop(s);
         let _ = std::fs::remove_dir_all(dir);
     }
