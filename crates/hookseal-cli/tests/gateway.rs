@@ -954,6 +954,7 @@ fn https_listeners_and_https_forwarding() {
         listener,
         app,
         Some(acceptor),
+        std::time::Duration::from_secs(30),
         std::future::pending(),
     ));
 

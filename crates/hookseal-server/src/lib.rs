@@ -120,42 +120,28 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     tokio::spawn(engine.run());
     tokio::spawn(ingress.clone().run_audit_writer());
     tokio::spawn(sweeper(ingress.clone(), cfg.clone()));
-    // Every request, body included, is bounded in time.
+    // Every request, body included, is bounded in time (by the listener).
     let limit = std::time::Duration::from_secs(cfg.server.request_timeout_secs);
-    let timeout = axum::middleware::from_fn(move |req, next: axum::middleware::Next| async move {
-        use axum::response::IntoResponse;
-        match tokio::time::timeout(limit, next.run(req)).await {
-            Ok(r) => r,
-            // The outcome of a write that timed out is unknown to the client: it
-            // may still commit. Publishers that retry should reuse the message id.
-            Err(_) => (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "timed out; the outcome is unknown",
-            )
-                .into_response(),
-        }
-    });
     let inbound = ingress::router(ingress.clone());
     let admin = api::router(state);
     if cfg.ingress.listen.is_empty() {
-        let app = admin.merge(inbound).layer(timeout);
-        listen::serve(listener, app, tls, shutdown()).await;
+        let app = admin.merge(inbound);
+        listen::serve(listener, app, tls, limit, shutdown()).await;
     } else {
         let in_listener = tokio::net::TcpListener::bind(&cfg.ingress.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.ingress.listen))?;
         let in_addr = in_listener.local_addr()?;
         println!("hookseal ingress listening on {scheme}://{in_addr}");
-        let inbound = inbound
-            .route("/healthz", axum::routing::get(|| async { "ok" }))
-            .layer(timeout.clone());
+        let inbound = inbound.route("/healthz", axum::routing::get(|| async { "ok" }));
         tokio::spawn(listen::serve(
             in_listener,
             inbound,
             tls.clone(),
+            limit,
             std::future::pending(),
         ));
-        listen::serve(listener, admin.layer(timeout), tls, shutdown()).await;
+        listen::serve(listener, admin, tls, limit, shutdown()).await;
     }
     Ok(())
 }

@@ -50,9 +50,14 @@ impl EventTypeAt {
                 .trim()
                 .to_string(),
             EventTypeAt::Json(p) => {
-                let path: Vec<String> = p[1..]
+                // Segments are borrowed unless they hold an escape (per request,
+                // on the ingress path: no allocation for the usual `/type`).
+                let path: Vec<Cow<str>> = p[1..]
                     .split('/')
-                    .map(|s| s.replace("~1", "/").replace("~0", "~"))
+                    .map(|s| match s.contains('~') {
+                        true => Cow::Owned(s.replace("~1", "/").replace("~0", "~")),
+                        false => Cow::Borrowed(s),
+                    })
                     .collect();
                 let mut de = serde_json::Deserializer::from_slice(body);
                 At(&path).deserialize(&mut de).ok()??
@@ -65,7 +70,7 @@ impl EventTypeAt {
 
 /// Follows `path` through JSON objects, skipping everything off it; the string
 /// at its end, if there is one.
-struct At<'p>(&'p [String]);
+struct At<'p>(&'p [Cow<'p, str>]);
 
 impl<'de> DeserializeSeed<'de> for At<'_> {
     type Value = Option<String>;
