@@ -579,16 +579,53 @@ pub fn new_id(prefix: &str) -> String {
         hookseal::codec::hex_encode(&b)
     });
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!(
-        "{prefix}{:011x}{nonce}{:08x}",
-        crate::delivery::now_ms(),
-        n & 0xffff_ffff
-    )
+    // Written by hand rather than with format!: one is made for every
+    // message, delivery and inbound event.
+    let mut id = String::with_capacity(prefix.len() + 11 + nonce.len() + 8);
+    id.push_str(prefix);
+    push_hex(&mut id, crate::delivery::now_ms().max(0) as u64, 11);
+    id.push_str(nonce);
+    push_hex(&mut id, n & 0xffff_ffff, 8);
+    id
+}
+
+/// Appends `v` in lower-case hex, zero-padded to at least `width` digits
+/// (what `{:0width$x}` writes).
+fn push_hex(s: &mut String, v: u64, width: usize) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digits = ((64 - v.leading_zeros() as usize).div_ceil(4)).max(width);
+    for i in (0..digits).rev() {
+        let d = if i >= 16 { 0 } else { (v >> (i * 4)) & 0xf };
+        s.push(DIGITS[d as usize] as char);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_padding_matches_format() {
+        for (v, w) in [
+            (0u64, 8),
+            (1, 8),
+            (0xabc, 11),
+            (0x1_0000_0000, 8),
+            (u64::MAX, 11),
+            (0x19c_d2a3_41f0, 11),
+            (0xffff_ffff, 8),
+        ] {
+            let mut s = String::new();
+            push_hex(&mut s, v, w);
+            assert_eq!(s, format!("{v:0w$x}"), "{v:#x} width {w}");
+        }
+        let id = new_id("msg_");
+        assert!(
+            id.starts_with("msg_") && id.len() == 4 + 11 + 12 + 8,
+            "{id}"
+        );
+        assert!(new_id("msg_") > id, "ids sort by creation");
+    }
 
     #[test]
     fn filters() {

@@ -397,12 +397,17 @@ fn fan_out(
     takes: impl Fn(&Endpoint) -> bool,
 ) -> Result<usize> {
     let targets = fan_out_targets(c, key)?;
+    let mut taken = targets.iter().filter(|(ep, _)| takes(ep)).peekable();
+    if taken.peek().is_none() {
+        // Nothing to insert: not even the statement cache's lookup.
+        return Ok(0);
+    }
     let mut ins = c.prepare_cached(
         "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, lease_until, created_at, updated_at) \
          VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?4, ?4)",
     )?;
     let mut n = 0;
-    for (ep, secrets) in targets.iter().filter(|(ep, _)| takes(ep)) {
+    for (ep, secrets) in taken {
         let id = new_id("dlv_");
         let lease_until = HANDOFF.with(|h| {
             h.borrow()
