@@ -13,7 +13,8 @@
 //! 2. a throughput run: REQUESTS webhooks, each with a unique id, signed by the
 //!    loader, as fast as CONCURRENCY keep-alive connections get answers — each
 //!    answer is a 2xx after verification and the durable commit of the event;
-//! 3. a latency run at a fixed RATE (default 5000/s) for 5 seconds.
+//! 3. a latency run at a fixed RATE (default 5000/s) for 5 seconds, and the
+//!    same against the no-op sink (the tail the machine and the loader add).
 //!
 //! It prints verified durable ingests per second (and as a ratio of the
 //! reference), latency percentiles of both runs, the server's peak RSS, and
@@ -75,6 +76,17 @@ async fn main() {
     // Loader and sink together, per request: what the reference costs.
     let ref_cpu = (own_cpu_micros() - cpu0) as f64 / n as f64;
     let ref_rate = reference.ok as f64 / reference.elapsed.as_secs_f64();
+    // The same fixed rate to the no-op sink: the tail this machine and loader
+    // add by themselves.
+    let paced_n = (rate * 5.0) as usize;
+    let ref_paced = drive(
+        &format!("http://{sink_addr}/hook"),
+        paced_n,
+        signed("refpaced"),
+        conc,
+        Some(rate),
+    )
+    .await;
 
     let server = start_server(
         "ingest-load",
@@ -100,7 +112,6 @@ async fn main() {
     );
     let srv_cpu = (cpu_micros(pid).unwrap_or(0) - srv0) as f64 / n as f64;
     let load_cpu = (own_cpu_micros() - own0) as f64 / n as f64;
-    let paced_n = (rate * 5.0) as usize;
     let paced = drive(&url, paced_n, signed("paced"), conc, Some(rate)).await;
     let rss = peak_rss_kib(pid);
     drop(server);
@@ -132,6 +143,12 @@ async fn main() {
         paced.pct_ms(0.5),
         paced.pct_ms(0.99),
         paced.pct_ms(1.0)
+    );
+    println!(
+        "  reference at {rate:.0}/s (no-op sink): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        ref_paced.pct_ms(0.5),
+        ref_paced.pct_ms(0.99),
+        ref_paced.pct_ms(1.0)
     );
     match rss {
         Some(k) => println!("server peak RSS: {:.1} MiB", k as f64 / 1024.0),
