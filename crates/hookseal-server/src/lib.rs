@@ -78,7 +78,6 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         store.clone(),
         key.clone(),
         metrics.clone(),
-        wake.clone(),
     )?);
     sync_config_sources(&cfg, &*store, &key, &forward_guard).await?;
     {

@@ -385,14 +385,9 @@ impl Engine {
             let (me, slots) = (self.clone(), slots.clone());
             tokio::spawn(async move {
                 while let Some(c) = rx.recv().await {
-                    let Ok(permit) = slots.clone().acquire_owned().await else {
+                    if !me.dispatch(&slots, c).await {
                         return;
-                    };
-                    let me = me.clone();
-                    tokio::spawn(async move {
-                        me.attempt(c).await;
-                        drop(permit);
-                    });
+                    }
                 }
             });
         }
@@ -423,16 +418,25 @@ impl Engine {
                 continue;
             }
             for c in claimed {
-                let Ok(permit) = slots.clone().acquire_owned().await else {
+                if !self.dispatch(&slots, c).await {
                     return;
-                };
-                let me = self.clone();
-                tokio::spawn(async move {
-                    me.attempt(c).await;
-                    drop(permit);
-                });
+                }
             }
         }
+    }
+
+    /// Waits for a free worker slot and starts the attempt on it; false once
+    /// the slots are closed.
+    async fn dispatch(self: &Arc<Self>, slots: &Arc<Semaphore>, c: Claimed) -> bool {
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return false;
+        };
+        let me = self.clone();
+        tokio::spawn(async move {
+            me.attempt(c).await;
+            drop(permit);
+        });
+        true
     }
 
     async fn attempt(&self, c: Claimed) {

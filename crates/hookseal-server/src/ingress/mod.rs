@@ -25,7 +25,7 @@ use axum::routing::post;
 use axum::Router;
 use hookseal::axum::{handshake_response, read_body, BodyError};
 use hookseal::{IpAllowlist, Reason, Rejection};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 
 use crate::config::IngressConfig;
 use crate::crypto::DataKey;
@@ -139,7 +139,6 @@ pub struct Ingress {
     pub store: Arc<dyn Store>,
     pub key: Arc<DataKey>,
     pub metrics: Arc<Metrics>,
-    pub wake: Arc<Notify>,
     permits: Arc<Semaphore>,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
     max_per_ip: usize,
@@ -155,14 +154,12 @@ impl Ingress {
         store: Arc<dyn Store>,
         key: Arc<DataKey>,
         metrics: Arc<Metrics>,
-        wake: Arc<Notify>,
     ) -> anyhow::Result<Ingress> {
         Ok(Ingress {
             sources: Sources::default(),
             store,
             key,
             metrics,
-            wake,
             permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
             per_ip: Mutex::new(HashMap::new()),
             max_per_ip: cfg.max_per_ip,

@@ -453,9 +453,30 @@ impl HandoffRx {
     /// The next handed-off delivery; None once every sender is gone.
     pub async fn recv(&mut self) -> Option<Claimed> {
         let c = self.rx.recv().await?;
+        Some(self.taken(c))
+    }
+
+    /// A handed-off delivery if one is waiting (without waiting for one).
+    pub fn try_recv(&mut self) -> Option<Claimed> {
+        let c = self.rx.try_recv().ok()?;
+        Some(self.taken(c))
+    }
+
+    /// Frees the place `c` held.
+    fn taken(&self, c: Claimed) -> Claimed {
         self.queued
             .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-        Some(c)
+        c
+    }
+
+    /// Deliveries waiting in the hand-off.
+    pub fn len(&self) -> usize {
+        self.queued.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Whether none is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

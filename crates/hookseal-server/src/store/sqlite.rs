@@ -360,16 +360,7 @@ fn fan_out_targets(c: &Connection, key: &DataKey) -> Result<Targets> {
          JOIN endpoints e ON e.id = s.endpoint_id WHERE e.enabled = 1 \
          ORDER BY s.endpoint_id, s.created_at DESC, s.id DESC",
     )?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            SealedSecret {
-                sealed: r.get(1)?,
-                created_at: r.get(2)?,
-                expires_at: r.get(3)?,
-            },
-        ))
-    })?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, secret_row(r, 1)?)))?;
     for row in rows {
         let (id, secret) = row?;
         secrets.entry(id).or_default().push(secret);
@@ -569,14 +560,17 @@ fn secrets_of(conn: &Connection, endpoint_id: &str) -> Result<Vec<SealedSecret>>
         "SELECT sealed, created_at, expires_at FROM endpoint_secrets \
          WHERE endpoint_id = ?1 ORDER BY created_at DESC, id DESC",
     )?;
-    let rows = st.query_map([endpoint_id], |r| {
-        Ok(SealedSecret {
-            sealed: r.get(0)?,
-            created_at: r.get(1)?,
-            expires_at: r.get(2)?,
-        })
-    })?;
+    let rows = st.query_map([endpoint_id], |r| secret_row(r, 0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A sealed secret from `sealed, created_at, expires_at`, starting at column `at`.
+fn secret_row(r: &Row<'_>, at: usize) -> rusqlite::Result<SealedSecret> {
+    Ok(SealedSecret {
+        sealed: r.get(at)?,
+        created_at: r.get(at + 1)?,
+        expires_at: r.get(at + 2)?,
+    })
 }
 
 fn put_endpoint(conn: &Connection, key: &DataKey, ep: &Endpoint, insert: bool) -> Result<()> {
@@ -1329,13 +1323,7 @@ fn source_row(c: &Connection, name: &str) -> Result<SourceRow> {
             "SELECT sealed, created_at, expires_at FROM source_secrets \
              WHERE source = ?1 ORDER BY created_at DESC, id DESC",
         )?
-        .query_map([name], |r| {
-            Ok(SealedSecret {
-                sealed: r.get(0)?,
-                created_at: r.get(1)?,
-                expires_at: r.get(2)?,
-            })
-        })?
+        .query_map([name], |r| secret_row(r, 0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(SourceRow {
         name: name.to_string(),
@@ -1580,26 +1568,29 @@ mod tests {
         assert!(s.publish(msg, 1_000).wait().unwrap().1);
     }
 
-    #[test]
-    fn new_deliveries_are_handed_off_leased_after_commit_up_to_the_cap_then_queued() {
+    /// A store whose writer hands new deliveries off (at most `cap` waiting).
+    fn handoff_store(
+        cap: usize,
+        wake: Arc<tokio::sync::Notify>,
+    ) -> (SqliteStore, HandoffRx, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("hookseal-sqlite-{}", new_id("t")));
         std::fs::create_dir_all(&dir).unwrap();
+        let (handoff, rx) = Handoff::new(cap, 60_000, wake);
+        let key = Arc::new(DataKey::ephemeral());
+        let s = SqliteStore::open(&dir.join("db"), 64, key, Some(handoff)).unwrap();
+        (s, rx, dir)
+    }
+
+    #[test]
+    fn new_deliveries_are_handed_off_leased_after_commit_up_to_the_cap_then_queued() {
         let wake = Arc::new(tokio::sync::Notify::new());
-        let (handoff, mut rx) = Handoff::new(2, 60_000, wake.clone());
-        let s = SqliteStore::open(
-            &dir.join("db"),
-            64,
-            Arc::new(DataKey::ephemeral()),
-            Some(handoff),
-        )
-        .unwrap();
+        let (s, mut rx, dir) = handoff_store(2, wake.clone());
         let (ep, secret) = endpoint("ep_1", b"sealed-1");
         s.create_endpoint(ep, secret).wait().unwrap();
 
         // Within the cap: leased in the store, handed over with all a worker needs.
         publish(&s, "msg_1");
-        let c = rx.rx.try_recv().expect("handed off once committed");
-        rx.queued.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+        let c = rx.try_recv().expect("handed off once committed");
         assert_eq!(
             (c.message.id.as_str(), c.endpoint.id.as_str()),
             ("msg_1", "ep_1")
@@ -1625,14 +1616,14 @@ mod tests {
         .unwrap();
         publish(&s, "msg_2");
         publish(&s, "msg_3");
-        let c2 = rx.rx.try_recv().unwrap();
-        assert_eq!(c2.secrets[0].sealed, b"sealed-2");
-        let _c3 = rx.rx.try_recv().unwrap();
 
         // The cap (2) is taken: the next delivery is queued unleased, the engine
         // is woken to claim it, and a claim does take it.
         publish(&s, "msg_4");
-        assert!(rx.rx.try_recv().is_err());
+        let c2 = rx.try_recv().unwrap();
+        assert_eq!(c2.secrets[0].sealed, b"sealed-2");
+        let _c3 = rx.try_recv().unwrap();
+        assert!(rx.try_recv().is_none());
         let woken = wake.notified();
         tokio::pin!(woken);
         assert!(woken.as_mut().enable(), "the engine was woken");
@@ -1641,30 +1632,20 @@ mod tests {
         assert_eq!(claimed[0].message.id, "msg_4");
 
         // A duplicate publish creates (and hands over) nothing.
-        rx.queued.store(0, std::sync::atomic::Ordering::Release);
         let dup = NewMessage {
             id: "msg_1".into(),
             event_type: "invoice.paid".into(),
             payload: br#"{"a":1}"#.to_vec(),
         };
         assert!(!s.publish(dup, 2_000).wait().unwrap().1);
-        assert!(rx.rx.try_recv().is_err());
+        assert!(rx.try_recv().is_none());
         drop(s);
         let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
     fn each_handed_off_delivery_carries_its_own_endpoints_secrets() {
-        let dir = std::env::temp_dir().join(format!("hookseal-sqlite-{}", new_id("t")));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (handoff, mut rx) = Handoff::new(16, 60_000, Arc::new(tokio::sync::Notify::new()));
-        let s = SqliteStore::open(
-            &dir.join("db"),
-            64,
-            Arc::new(DataKey::ephemeral()),
-            Some(handoff),
-        )
-        .unwrap();
+        let (s, mut rx, dir) = handoff_store(16, Arc::new(tokio::sync::Notify::new()));
         for (id, secret) in [("ep_a", b"a-old"), ("ep_b", b"b-one"), ("ep_c", b"c-one")] {
             let (ep, secret) = endpoint(id, secret);
             s.create_endpoint(ep, secret).wait().unwrap();
@@ -1690,7 +1671,7 @@ mod tests {
         .wait()
         .unwrap();
         publish(&s, "msg_1");
-        let mut got: Vec<(String, Vec<Vec<u8>>)> = std::iter::from_fn(|| rx.rx.try_recv().ok())
+        let mut got: Vec<(String, Vec<Vec<u8>>)> = std::iter::from_fn(|| rx.try_recv())
             .map(|c| {
                 let secrets = c.secrets.iter().map(|s| s.sealed.clone()).collect();
                 (c.endpoint.id, secrets)
@@ -1749,15 +1730,15 @@ mod tests {
         // The second write fails after changing rows: the transaction (with the
         // first write's delivery) rolls back, and nothing is handed over.
         run_jobs(&mut conn, vec![fan("m1", false), fan("m2", true)]);
-        assert!(rx.rx.try_recv().is_err());
-        assert_eq!(rx.queued.load(std::sync::atomic::Ordering::Acquire), 0);
+        assert!(rx.try_recv().is_none());
+        assert!(rx.is_empty(), "its places were freed");
         let n: i64 = conn
             .query_row("SELECT COUNT(*) FROM deliveries", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0);
         // The same write alone commits and is handed over.
         run_jobs(&mut conn, vec![fan("m3", false)]);
-        assert_eq!(rx.rx.try_recv().unwrap().message.id, "m3");
+        assert_eq!(rx.try_recv().unwrap().message.id, "m3");
         HANDOFF.with(|h| *h.borrow_mut() = None);
         let _ = std::fs::remove_dir_all(dir);
     }
