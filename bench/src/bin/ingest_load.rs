@@ -2,8 +2,12 @@
 //!
 //! ```sh
 //! cargo build --release -p hookseal-cli            # from the repository root
-//! cd bench && cargo run --release --bin ingest_load -- [REQUESTS] [CONCURRENCY] [RATE]
+//! cd bench && cargo run --release --bin ingest_load -- [REQUESTS] [CONCURRENCY] [RATE] [BODY_BYTES]
 //! ```
+//!
+//! BODY_BYTES (default 0: a 90-byte event) pads each event's JSON body to at
+//! least that size, as providers' fuller payloads are (a Stripe event is a few
+//! KiB).
 //!
 //! It starts a fresh `hookseal serve` (release binary, temporary data dir,
 //! embedded SQLite) with one Standard Webhooks source, then:
@@ -30,8 +34,9 @@ use hookseal_bench::*;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/// Request i of a run: a unique id, signed now, a small JSON body.
-fn signed(run: &'static str) -> MakeReq {
+/// Request i of a run: a unique id, signed now, a JSON body of at least
+/// `body_bytes` (a small one by default).
+fn signed(run: &'static str, body_bytes: usize) -> MakeReq {
     let signer = hookseal::provider::find("standard-webhooks")
         .unwrap()
         .scheme
@@ -39,9 +44,18 @@ fn signed(run: &'static str) -> MakeReq {
         .unwrap();
     Arc::new(move |i| {
         let id = format!("msg_{run}_{i}");
-        let body = format!(
+        let mut body = format!(
             r#"{{"type":"invoice.paid","id":"{id}","data":{{"amount":4200,"email":"a@example.com"}}}}"#
         );
+        const NOTE: &str = ",\"note\":\"";
+        if body.len() + NOTE.len() + 1 < body_bytes {
+            // A filler field inside "data", keeping the JSON valid.
+            let fill = body_bytes - body.len() - NOTE.len() - 1;
+            body.truncate(body.len() - 2); // reopen the "data" object
+            body.push_str(NOTE);
+            body.extend((0..fill).map(|k| (b'a' + ((k * 7 + i) % 26) as u8) as char));
+            body.push_str("\"}}");
+        }
         let mut h = signer
             .sign(&Outgoing {
                 id: &id,
@@ -62,13 +76,14 @@ async fn main() {
     let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(50_000);
     let conc: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(64);
     let rate: f64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(5000.0);
+    let body_bytes: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(0);
 
     let (_sink, sink_addr) = start_sink().await;
     let cpu0 = own_cpu_micros();
     let reference = drive(
         &format!("http://{sink_addr}/hook"),
         n,
-        signed("ref"),
+        signed("ref", body_bytes),
         conc,
         None,
     )
@@ -82,7 +97,7 @@ async fn main() {
     let ref_paced = drive(
         &format!("http://{sink_addr}/hook"),
         paced_n,
-        signed("refpaced"),
+        signed("refpaced", body_bytes),
         conc,
         Some(rate),
     )
@@ -103,7 +118,7 @@ async fn main() {
         machine_ticks(),
     );
     let io0 = io_bytes(pid).unwrap_or_default();
-    let full = drive(&url, n, signed("full"), conc, None).await;
+    let full = drive(&url, n, signed("full", body_bytes), conc, None).await;
     let idle = idle_share(m0, machine_ticks());
     let io1 = io_bytes(pid).unwrap_or_default();
     let (wchar, wdisk) = (
@@ -112,12 +127,15 @@ async fn main() {
     );
     let srv_cpu = (cpu_micros(pid).unwrap_or(0) - srv0) as f64 / n as f64;
     let load_cpu = (own_cpu_micros() - own0) as f64 / n as f64;
-    let paced = drive(&url, paced_n, signed("paced"), conc, Some(rate)).await;
+    let paced = drive(&url, paced_n, signed("paced", body_bytes), conc, Some(rate)).await;
     let rss = peak_rss_kib(pid);
     drop(server);
 
     let full_rate = full.ok as f64 / full.elapsed.as_secs_f64();
-    println!("requests: {n}, concurrency: {conc}");
+    println!(
+        "requests: {n}, concurrency: {conc}, body: {} bytes",
+        signed("size", body_bytes)(0).1.len()
+    );
     println!(
         "reference: plain HTTP POSTs to a no-op sink: {ref_rate:.0}/s, p50 {:.2} ms, p99 {:.2} ms; loader+sink CPU {ref_cpu:.1} µs/request",
         reference.pct_ms(0.5),
