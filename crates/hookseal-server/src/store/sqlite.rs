@@ -17,6 +17,8 @@
 //! theirs was acknowledged); the writes not yet run go on in a fresh one.
 //!
 //! `synchronous = FULL`: an acknowledged write survives power loss.
+//! Checkpoints (copying the WAL into the database file) run on a thread of
+//! their own, not inside the writer's commits (see [`Checkpointer`]).
 //!
 //! Reads use a separate connection (WAL readers do not block the writer).
 
@@ -86,16 +88,19 @@ impl SqliteStore {
         key: Arc<DataKey>,
         handoff: Option<Handoff>,
     ) -> anyhow::Result<SqliteStore> {
-        let wconn = open(path)?;
+        let mut wconn = open(path)?;
         // Every hot statement stays prepared (the default keeps 16).
         wconn.set_prepared_statement_cache_capacity(64);
         migrate(&wconn)?;
         let reader = open(path)?;
+        let checkpointer = Checkpointer::start(path, &mut wconn)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let max_batch = max_batch.max(1);
         std::thread::Builder::new()
             .name("hookseal-sqlite-writer".into())
             .spawn(move || {
+                // Stops the checkpointer when the writer ends.
+                let _checkpointer = checkpointer;
                 HANDOFF.with(|h| *h.borrow_mut() = handoff);
                 writer_loop(wconn, rx, max_batch)
             })?;
@@ -137,6 +142,161 @@ impl SqliteStore {
     fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
         let conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
         f(&conn)
+    }
+}
+
+/// WAL frames after which a checkpoint is started in the background (SQLite's
+/// own automatic checkpoint runs at 1,000 pages).
+const CHECKPOINT_AT: i32 = 1_000;
+/// WAL frames past which the writer checkpoints by itself, whatever the
+/// background thread is doing: bounds the WAL if that thread falls behind.
+const CHECKPOINT_FORCED_AT: i32 = 16_000;
+
+/// Runs WAL checkpoints on a thread of its own, off the commit path.
+///
+/// SQLite checkpoints inside the commit that fills the WAL past 1,000 pages:
+/// the pages are copied into the database file and that file is fsynced while
+/// every write of the next batch waits, several milliseconds several times a
+/// second under load (the latency tail at a fixed rate). Here the writer's
+/// WAL hook only asks this thread for a checkpoint; it copies and fsyncs on
+/// its own connection while the writer goes on committing.
+///
+/// A checkpoint started while the writer appends cannot catch up with it,
+/// and the WAL restarts from its beginning only once every frame is copied.
+/// So when a background round has finished, the writer copies the few
+/// frames appended during it itself, after its next commit: a short
+/// checkpoint that lets the following transaction restart the WAL. Past
+/// [`CHECKPOINT_FORCED_AT`] frames the writer checkpoints as SQLite would.
+///
+/// Durability is SQLite's: whichever connection checkpoints has
+/// `synchronous = FULL`, so the WAL is synced before pages are copied and the
+/// database file before the WAL may be reused. The thread's own sync of the
+/// database file after each round only comes earlier.
+struct Checkpointer {
+    shared: Arc<CheckpointShared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct CheckpointShared {
+    state: Mutex<CheckpointState>,
+    wake: std::sync::Condvar,
+    /// Background rounds finished so far.
+    rounds: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Default)]
+struct CheckpointState {
+    /// A round was asked for and has not started.
+    wanted: bool,
+    /// A round is running.
+    running: bool,
+    stop: bool,
+}
+
+impl Checkpointer {
+    /// Starts the thread, with its own connection to the database at `path`,
+    /// and installs the hook on the writer's connection `writer` (replacing
+    /// SQLite's automatic checkpoint there).
+    fn start(path: &Path, writer: &mut Connection) -> anyhow::Result<Checkpointer> {
+        let conn = open(path)?;
+        // Write access only so that syncing it is allowed everywhere.
+        let db = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)?;
+        let shared = Arc::new(CheckpointShared::default());
+        let bg = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("hookseal-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(conn, &db, &bg))?;
+        let hook = shared.clone();
+        let mut seen_rounds = 0u64;
+        writer.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, frames: i32| {
+            use std::sync::atomic::Ordering;
+            // Whatever happens here, report success: an error from this hook
+            // would make the COMMIT that called it fail after it committed.
+            let rounds = hook.rounds.load(Ordering::Acquire);
+            if frames >= CHECKPOINT_FORCED_AT || rounds != seen_rounds {
+                // A round finished: copy what was appended meanwhile, so the
+                // WAL can restart. (Busy if a new round already runs: fine.)
+                seen_rounds = rounds;
+                if let Err(e) = wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE) {
+                    if !matches!(
+                        e.sqlite_error_code(),
+                        Some(rusqlite::ErrorCode::DatabaseBusy)
+                    ) {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                }
+            } else if frames >= CHECKPOINT_AT {
+                let mut st = hook.state.lock().unwrap_or_else(|p| p.into_inner());
+                if !st.running && !st.wanted {
+                    st.wanted = true;
+                    hook.wake.notify_one();
+                }
+            }
+            Ok(())
+        }))?;
+        Ok(Checkpointer {
+            shared,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stop = true;
+        self.shared.wake.notify_one();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn checkpoint_loop(conn: Connection, db: &std::fs::File, shared: &CheckpointShared) {
+    loop {
+        {
+            let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+            while !st.wanted && !st.stop {
+                st = shared.wake.wait(st).unwrap_or_else(|p| p.into_inner());
+            }
+            if st.stop {
+                return;
+            }
+            st.wanted = false;
+            st.running = true;
+        }
+        if let Err(e) = conn.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE)
+        {
+            if !matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy)
+            ) {
+                tracing::warn!(error = %e, "background WAL checkpoint failed");
+            }
+        }
+        // SQLite syncs the database file only when a checkpoint reaches the
+        // end of the WAL, which one running beside the writer never does: the
+        // writer's short checkpoint would then sync every page copied here.
+        // Sync them here instead (fsync covers the file, whichever
+        // descriptor wrote it), so the writer's sync finds little to write.
+        if let Err(e) = db.sync_data() {
+            tracing::warn!(error = %e, "syncing the database file failed");
+        }
+        shared
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .running = false;
+        shared
+            .rounds
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 }
 
@@ -1810,6 +1970,76 @@ mod tests {
             .wait()
             .unwrap();
         assert_eq!(st.events_purged, 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Checkpoints run on their own thread, yet the WAL still restarts from
+    /// its beginning under sustained writes: its file (which never shrinks)
+    /// stays far smaller than what went through it, and the database is whole.
+    #[test]
+    fn background_checkpoints_keep_the_wal_bounded() {
+        let (s, dir) = store();
+        s.create_source(source("a")).wait().unwrap();
+        const EVENTS: usize = 3_000;
+        const BODY: usize = 16 * 1024; // 4 pages or more in the WAL each
+        let mut n = 0;
+        while n < EVENTS {
+            // Waves of concurrent writes, so they commit in batches as under load.
+            let tickets: Vec<_> = (n..(n + 64).min(EVENTS))
+                .map(|i| {
+                    let mut ev = event("a", &format!("k{i}"), i64::MAX);
+                    ev.payload = vec![b'a' + (i % 26) as u8; BODY];
+                    s.ingest(ev, 0)
+                })
+                .collect();
+            for t in tickets {
+                assert!(matches!(t.wait().unwrap(), Ingested::Accepted { .. }));
+            }
+            n += 64;
+        }
+        let through = (EVENTS * BODY) as u64; // 48 MiB, past the writer's own limit too
+        assert!(through > CHECKPOINT_AT as u64 * 4096 * 10);
+        let wal = std::fs::metadata(dir.join("db-wal")).unwrap().len();
+        assert!(
+            wal < through / 2,
+            "the WAL grew to {wal} bytes for {through} bytes written: it never restarted"
+        );
+        assert_eq!(s.count_events("a").unwrap(), EVENTS as i64);
+        drop(s);
+        let c = Connection::open(dir.join("db")).unwrap();
+        let check: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        let rows: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM messages WHERE length(payload) = ?1",
+                [BODY as i64],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(rows, EVENTS as i64);
+        drop(c);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Dropping the checkpointer stops and joins its thread, also while it
+    /// has been asked for a round.
+    #[test]
+    fn checkpointer_stops_when_dropped() {
+        let dir = std::env::temp_dir().join(format!("hookseal-sqlite-{}", new_id("t")));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db");
+        let mut w = open(&path).unwrap();
+        w.execute_batch("CREATE TABLE t (x BLOB)").unwrap();
+        let ck = Checkpointer::start(&path, &mut w).unwrap();
+        // Enough frames for the hook to ask for a round.
+        for _ in 0..(CHECKPOINT_AT / 8 + 1) {
+            w.execute("INSERT INTO t VALUES (zeroblob(40000))", [])
+                .unwrap();
+        }
+        drop(ck);
+        drop(w);
         let _ = std::fs::remove_dir_all(dir);
     }
 }
