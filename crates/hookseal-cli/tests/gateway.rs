@@ -716,8 +716,11 @@ fn send_all(
     ids: &[String],
     kill_after: Option<(usize, &Mutex<Option<std::process::Child>>)>,
 ) -> (Vec<String>, Vec<String>) {
+    // Provider-sized bodies (3 KiB): before the kill, the WAL passes the
+    // point where checkpoints start, so the crash lands among them.
+    let pad = "x".repeat(3000);
     let deliver = |id: &str| {
-        let body = format!(r#"{{"id":"{id}"}}"#);
+        let body = format!(r#"{{"id":"{id}","pad":"{pad}"}}"#);
         let h = sign("standard-webhooks", SW_SECRET, id, now(), body.as_bytes());
         // A killed server refuses the connection: no answer (0).
         std::panic::catch_unwind(|| post(addr, "/in/sw", &h, body.as_bytes()).0).unwrap_or(0)
@@ -752,6 +755,12 @@ fn crash_under_load_loses_no_acknowledged_event_and_retries_are_not_doubled() {
     let (acked, _) = send_all(&addr, &ids, Some((1000, &child)));
     assert!(child.lock().unwrap().is_none(), "killed mid-way");
     assert!(acked.len() >= 1000 && acked.len() < 3000, "{}", acked.len());
+    // The WAL file never shrinks while the server runs: past 1,000 pages, it
+    // went through background checkpoints before the kill.
+    let wal = std::fs::metadata(dir.join("hookseal.sqlite3-wal"))
+        .unwrap()
+        .len();
+    assert!(wal > 1000 * 4096, "the WAL reached only {wal} bytes");
 
     // Restart on the same data. The provider retries what got no answer; to
     // check dedup survived the crash, it also retries everything that was acked.
