@@ -51,6 +51,9 @@ struct Job {
 /// SQLite-backed [`Store`].
 pub struct SqliteStore {
     writer: mpsc::Sender<Job>,
+    /// What the checkpointer counts (read by tests).
+    #[cfg(test)]
+    checkpoints: Arc<CheckpointShared>,
     reader: Mutex<Connection>,
     /// Seals what the store keeps encrypted itself: endpoints' custom headers
     /// (a shared custom header is a credential).
@@ -94,6 +97,8 @@ impl SqliteStore {
         migrate(&wconn)?;
         let reader = open(path)?;
         let checkpointer = Checkpointer::start(path, &mut wconn)?;
+        #[cfg(test)]
+        let checkpoints = checkpointer.shared.clone();
         let (tx, rx) = mpsc::channel::<Job>();
         let max_batch = max_batch.max(1);
         std::thread::Builder::new()
@@ -106,6 +111,8 @@ impl SqliteStore {
             })?;
         Ok(SqliteStore {
             writer: tx,
+            #[cfg(test)]
+            checkpoints,
             reader: Mutex::new(reader),
             key,
         })
@@ -148,9 +155,14 @@ impl SqliteStore {
 /// WAL frames after which a checkpoint is started in the background (SQLite's
 /// own automatic checkpoint runs at 1,000 pages).
 const CHECKPOINT_AT: i32 = 1_000;
-/// WAL frames past which the writer checkpoints by itself, whatever the
-/// background thread is doing: bounds the WAL if that thread falls behind.
-const CHECKPOINT_FORCED_AT: i32 = 16_000;
+/// WAL frames past which the writer checkpoints by itself whenever the
+/// background thread is not running a round: bounds the WAL should that
+/// thread fall behind. (Under load the WAL peaks at about twice
+/// [`CHECKPOINT_AT`]: a round's frames plus those appended meanwhile.)
+const CHECKPOINT_FORCED_AT: i32 = 8_000;
+/// The WAL file is cut back to this size when it restarts (it never shrinks
+/// otherwise); its steady size under load is a fraction of it.
+const WAL_SIZE_LIMIT: i64 = 32 << 20;
 
 /// Runs WAL checkpoints on a thread of its own, off the commit path.
 ///
@@ -158,7 +170,7 @@ const CHECKPOINT_FORCED_AT: i32 = 16_000;
 /// the pages are copied into the database file and that file is fsynced while
 /// every write of the next batch waits, several milliseconds several times a
 /// second under load (the latency tail at a fixed rate). Here the writer's
-/// WAL hook only asks this thread for a checkpoint; it copies and fsyncs on
+/// WAL hook only asks this thread for a checkpoint; it copies and syncs on
 /// its own connection while the writer goes on committing.
 ///
 /// A checkpoint started while the writer appends cannot catch up with it,
@@ -168,10 +180,17 @@ const CHECKPOINT_FORCED_AT: i32 = 16_000;
 /// checkpoint that lets the following transaction restart the WAL. Past
 /// [`CHECKPOINT_FORCED_AT`] frames the writer checkpoints as SQLite would.
 ///
+/// SQLite also syncs the database file only in a checkpoint that reaches the
+/// end of the WAL, which a round beside the writer never does: the writer's
+/// short checkpoint would then sync every page the round copied. So the
+/// thread syncs the file after each round, through SQLite's own handle on it
+/// (a second descriptor of our own, once closed, would drop the process's
+/// POSIX locks on the file, SQLite's included).
+///
 /// Durability is SQLite's: whichever connection checkpoints has
 /// `synchronous = FULL`, so the WAL is synced before pages are copied and the
-/// database file before the WAL may be reused. The thread's own sync of the
-/// database file after each round only comes earlier.
+/// database file before the WAL may be reused. The thread's own sync only
+/// comes earlier.
 struct Checkpointer {
     shared: Arc<CheckpointShared>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -181,8 +200,12 @@ struct Checkpointer {
 struct CheckpointShared {
     state: Mutex<CheckpointState>,
     wake: std::sync::Condvar,
-    /// Background rounds finished so far.
+    /// Background rounds finished so far (counted before `running` clears).
     rounds: std::sync::atomic::AtomicU64,
+    /// Checkpoints the writer ran past [`CHECKPOINT_FORCED_AT`].
+    forced: std::sync::atomic::AtomicU64,
+    /// The most frames the WAL held after a commit.
+    peak_frames: std::sync::atomic::AtomicI32,
 }
 
 #[derive(Default)]
@@ -200,48 +223,54 @@ impl Checkpointer {
     /// SQLite's automatic checkpoint there).
     fn start(path: &Path, writer: &mut Connection) -> anyhow::Result<Checkpointer> {
         let conn = open(path)?;
-        // Write access only so that syncing it is allowed everywhere.
-        let db = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)?;
+        writer.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         let shared = Arc::new(CheckpointShared::default());
         let bg = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("hookseal-sqlite-checkpoint".into())
-            .spawn(move || checkpoint_loop(conn, &db, &bg))?;
-        let hook = shared.clone();
+        // Built before the hook is installed: if that fails, dropping this
+        // stops the thread.
+        let ck = Checkpointer {
+            shared: shared.clone(),
+            thread: Some(
+                std::thread::Builder::new()
+                    .name("hookseal-sqlite-checkpoint".into())
+                    .spawn(move || checkpoint_loop(conn, &bg))?,
+            ),
+        };
         let mut seen_rounds = 0u64;
         writer.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, frames: i32| {
             use std::sync::atomic::Ordering;
             // Whatever happens here, report success: an error from this hook
             // would make the COMMIT that called it fail after it committed.
-            let rounds = hook.rounds.load(Ordering::Acquire);
-            if frames >= CHECKPOINT_FORCED_AT || rounds != seen_rounds {
+            shared.peak_frames.fetch_max(frames, Ordering::Relaxed);
+            let rounds = shared.rounds.load(Ordering::Acquire);
+            let forced = frames >= CHECKPOINT_FORCED_AT;
+            if forced || rounds != seen_rounds {
                 // A round finished: copy what was appended meanwhile, so the
-                // WAL can restart. (Busy if a new round already runs: fine.)
-                seen_rounds = rounds;
-                if let Err(e) = wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE) {
-                    if !matches!(
-                        e.sqlite_error_code(),
-                        Some(rusqlite::ErrorCode::DatabaseBusy)
-                    ) {
+                // WAL can restart. Busy if a new round already runs: try
+                // again after the next commit.
+                match wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE) {
+                    Ok(_) => {
+                        seen_rounds = rounds;
+                        if forced {
+                            shared.forced.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Err(e) if is_busy(&e) => {}
+                    Err(e) => {
+                        seen_rounds = rounds;
                         tracing::warn!(error = %e, "WAL checkpoint failed");
                     }
                 }
             } else if frames >= CHECKPOINT_AT {
-                let mut st = hook.state.lock().unwrap_or_else(|p| p.into_inner());
+                let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
                 if !st.running && !st.wanted {
                     st.wanted = true;
-                    hook.wake.notify_one();
+                    shared.wake.notify_one();
                 }
             }
             Ok(())
         }))?;
-        Ok(Checkpointer {
-            shared,
-            thread: Some(thread),
-        })
+        Ok(ck)
     }
 }
 
@@ -259,7 +288,14 @@ impl Drop for Checkpointer {
     }
 }
 
-fn checkpoint_loop(conn: Connection, db: &std::fs::File, shared: &CheckpointShared) {
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy)
+    )
+}
+
+fn checkpoint_loop(conn: Connection, shared: &CheckpointShared) {
     loop {
         {
             let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -272,31 +308,47 @@ fn checkpoint_loop(conn: Connection, db: &std::fs::File, shared: &CheckpointShar
             st.wanted = false;
             st.running = true;
         }
-        if let Err(e) = conn.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE)
-        {
-            if !matches!(
-                e.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::DatabaseBusy)
-            ) {
-                tracing::warn!(error = %e, "background WAL checkpoint failed");
-            }
+        match conn.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE) {
+            Ok(_) => sync_database_file(&conn),
+            Err(e) if is_busy(&e) => {}
+            Err(e) => tracing::warn!(error = %e, "background WAL checkpoint failed"),
         }
-        // SQLite syncs the database file only when a checkpoint reaches the
-        // end of the WAL, which one running beside the writer never does: the
-        // writer's short checkpoint would then sync every page copied here.
-        // Sync them here instead (fsync covers the file, whichever
-        // descriptor wrote it), so the writer's sync finds little to write.
-        if let Err(e) = db.sync_data() {
-            tracing::warn!(error = %e, "syncing the database file failed");
-        }
-        shared
-            .state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .running = false;
+        let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
         shared
             .rounds
             .fetch_add(1, std::sync::atomic::Ordering::Release);
+        st.running = false;
+    }
+}
+
+/// Syncs the main database file of `conn` through SQLite's own file handle
+/// (see [`Checkpointer`] for why not a descriptor of our own). A failure is
+/// logged only: SQLite syncs the file itself before the WAL is reused.
+fn sync_database_file(conn: &Connection) {
+    use rusqlite::ffi;
+    let mut file: *mut ffi::sqlite3_file = std::ptr::null_mut();
+    // SAFETY: `conn` is open and used only by this thread; FILE_POINTER
+    // stores the connection's `sqlite3_file` for "main" into `file`, which
+    // stays valid while the connection is open, and its `xSync` is SQLite's
+    // own sync of that file, the call SQLite makes in a checkpoint.
+    let rc = unsafe {
+        let rc = ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            ffi::SQLITE_FCNTL_FILE_POINTER,
+            (&raw mut file).cast(),
+        );
+        if rc != ffi::SQLITE_OK || file.is_null() || (*file).pMethods.is_null() {
+            ffi::SQLITE_MISUSE
+        } else {
+            match (*(*file).pMethods).xSync {
+                Some(sync) => sync(file, ffi::SQLITE_SYNC_NORMAL),
+                None => ffi::SQLITE_MISUSE,
+            }
+        }
+    };
+    if rc != ffi::SQLITE_OK {
+        tracing::warn!(code = rc, "syncing the database file failed");
     }
 }
 
@@ -1974,8 +2026,9 @@ mod tests {
     }
 
     /// Checkpoints run on their own thread, yet the WAL still restarts from
-    /// its beginning under sustained writes: its file (which never shrinks)
-    /// stays far smaller than what went through it, and the database is whole.
+    /// its beginning under sustained writes: its file stays far smaller than
+    /// what went through it, the writer never needs its fallback, and the
+    /// database is whole.
     #[test]
     fn background_checkpoints_keep_the_wal_bounded() {
         let (s, dir) = store();
@@ -1997,13 +2050,25 @@ mod tests {
             }
             n += 64;
         }
-        let through = (EVENTS * BODY) as u64; // 48 MiB, past the writer's own limit too
-        assert!(through > CHECKPOINT_AT as u64 * 4096 * 10);
+        let through = (EVENTS * BODY) as u64; // 48 MiB: 12,000 frames at least
+        assert!(through > CHECKPOINT_FORCED_AT as u64 * 4096);
         let wal = std::fs::metadata(dir.join("db-wal")).unwrap().len();
         assert!(
             wal < through / 2,
-            "the WAL grew to {wal} bytes for {through} bytes written: it never restarted"
+            "the WAL grew to {wal} bytes for {through} bytes written: it did not restart in time"
         );
+        use std::sync::atomic::Ordering::Relaxed;
+        let ck = &s.checkpoints;
+        let (rounds, forced, peak) = (
+            ck.rounds.load(Relaxed),
+            ck.forced.load(Relaxed),
+            ck.peak_frames.load(Relaxed),
+        );
+        // The background thread did the copying, and the writer's short
+        // checkpoints after its rounds let the WAL restart before the
+        // fallback had to.
+        assert!(rounds >= 2, "{rounds} background rounds");
+        assert_eq!(forced, 0, "the WAL reached {peak} frames");
         assert_eq!(s.count_events("a").unwrap(), EVENTS as i64);
         drop(s);
         let c = Connection::open(dir.join("db")).unwrap();
