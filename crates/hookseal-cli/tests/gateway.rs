@@ -743,10 +743,11 @@ fn crash_under_load_loses_no_acknowledged_event_and_retries_are_not_doubled() {
     let _ = std::fs::remove_dir_all(&dir);
     let cfg_path = dir.with_extension("toml");
     std::fs::write(&cfg_path, config(raddr, "")).unwrap();
-    // A short lease: deliveries claimed before the kill go out again soon.
+    // A lease far longer than the test: deliveries leased before the kill go
+    // out after the restart only because it releases the old run's leases.
     let env = [
         ("TEST_JODO_SECRET", "j"),
-        ("HOOKSEAL_DELIVERY__LEASE_SECS", "2"),
+        ("HOOKSEAL_DELIVERY__LEASE_SECS", "3600"),
         ("HOOKSEAL_DELIVERY__TIMEOUT_MS", "1500"),
     ];
     let (child, addr, _, _) = spawn(&dir, &env, Some(&cfg_path));
@@ -764,6 +765,7 @@ fn crash_under_load_loses_no_acknowledged_event_and_retries_are_not_doubled() {
 
     // Restart on the same data. The provider retries what got no answer; to
     // check dedup survived the crash, it also retries everything that was acked.
+    // The killed server's lock on the data directory went with it.
     let (child2, addr2, _, _) = spawn(&dir, &env, Some(&cfg_path));
     let s = Server {
         child: child2,

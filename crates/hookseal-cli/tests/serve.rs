@@ -478,8 +478,10 @@ fn crash_mid_publish_loses_no_acknowledged_message() {
     let dir = std::env::temp_dir().join(format!("hookseal-serve-{}-crash", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (recv, raddr, _rt) = receiver();
+    // A lease far longer than the test: what was leased before the kill goes
+    // out after the restart only because the restart releases the leases.
     let env = [
-        ("HOOKSEAL_DELIVERY__LEASE_SECS", "2"),
+        ("HOOKSEAL_DELIVERY__LEASE_SECS", "3600"),
         ("HOOKSEAL_DELIVERY__TIMEOUT_MS", "1500"),
     ];
     let (child, addr, _, token) = spawn(&dir, &env, None);
@@ -542,6 +544,26 @@ fn crash_mid_publish_loses_no_acknowledged_message() {
         "something was delivered that was never published"
     );
     assert_eq!(delivered.len(), 5000);
+}
+
+#[test]
+fn a_second_server_on_the_same_data_directory_is_refused() {
+    let s = start("twice", &[]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hookseal"))
+        .arg("serve")
+        .env("HOOKSEAL_SERVER__DATA_DIR", &s.dir)
+        .env("HOOKSEAL_SERVER__LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("another hookseal serve is using the data directory"),
+        "{err}"
+    );
+    // The first one goes on serving.
+    let (code, _) = s.call("GET", "/api/v1/endpoints", None);
+    assert_eq!(code, 200);
 }
 
 #[test]

@@ -26,11 +26,37 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+/// Takes the data directory's lock file (`serve.lock`), so that two servers
+/// never share one store: the second is refused with the reason.
+fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join("serve.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another hookseal serve is using the data directory {} (it holds {}); \
+             stop it, or give this one its own server.data_dir",
+            dir.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            anyhow::bail!("cannot lock {}: {e}", path.display())
+        }
+    }
+}
+
 /// Starts the server and runs until SIGINT/SIGTERM.
 pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     let cfg = Arc::new(cfg);
     let dir = &cfg.server.data_dir;
     crypto::ensure_data_dir(dir)?;
+    // Held until the server stops (the OS releases it however it ends).
+    let _lock = lock_data_dir(dir)?;
     let db = dir.join("hookseal.sqlite3");
     if db.exists() && !dir.join("data.key").exists() {
         anyhow::bail!(
@@ -59,6 +85,15 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         key.clone(),
         Some(handoff),
     )?);
+    // No other server uses this store (the lock): what a crashed or stopped
+    // one had leased goes out now rather than when its leases run out.
+    let released = store.release_leases().await?;
+    if released > 0 {
+        tracing::info!(
+            deliveries = released,
+            "released the leases of the previous run"
+        );
+    }
     let metrics = Arc::new(metrics::Metrics::default());
     let forward_guard = Arc::new(delivery::ssrf::Guard::new(
         &cfg.ingress.forward_allow_cidrs,

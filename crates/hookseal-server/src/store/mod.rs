@@ -511,6 +511,11 @@ pub trait Store: Send + Sync + 'static {
     fn deliveries_of_endpoint(&self, endpoint_id: &str, limit: i64) -> Result<Vec<Delivery>>;
     fn get_delivery(&self, id: &str) -> Result<Delivery>;
     fn attempts(&self, delivery_id: &str) -> Result<Vec<Attempt>>;
+    /// Ends every delivery lease, so that what a stopped or crashed server had
+    /// leased is claimed again at once. Only for a store no other server is
+    /// using (`hookseal serve` holds its data directory's lock); returns how
+    /// many leases it ended.
+    fn release_leases(&self) -> Ticket<u64>;
     /// Leases up to `limit` due deliveries of enabled endpoints until `now + lease_ms`.
     fn claim_due(&self, now: i64, limit: usize, lease_ms: i64) -> Ticket<Vec<Claimed>>;
     /// Records an attempt and moves the delivery on; also tracks the endpoint's

@@ -1029,6 +1029,16 @@ impl Store for SqliteStore {
         })
     }
 
+    fn release_leases(&self) -> Ticket<u64> {
+        self.write(|c| {
+            Ok(c.execute(
+                "UPDATE deliveries SET lease_until = NULL \
+                 WHERE status = 'pending' AND lease_until IS NOT NULL",
+                [],
+            )? as u64)
+        })
+    }
+
     fn claim_due(&self, now: i64, limit: usize, lease_ms: i64) -> Ticket<Vec<Claimed>> {
         let key = self.key.clone();
         self.write_fast(move |c| {
@@ -1791,6 +1801,29 @@ mod tests {
         let key = Arc::new(DataKey::ephemeral());
         let s = SqliteStore::open(&dir.join("db"), 64, key, Some(handoff)).unwrap();
         (s, rx, dir)
+    }
+
+    /// What a previous run leased (claimed or handed off) and never finished
+    /// is claimable again at once after `release_leases`.
+    #[test]
+    fn release_leases_frees_what_a_previous_run_leased() {
+        let (s, mut rx, dir) = handoff_store(1, Arc::new(tokio::sync::Notify::new()));
+        let (ep, secret) = endpoint("ep_1", b"sealed-1");
+        s.create_endpoint(ep, secret).wait().unwrap();
+        publish(&s, "msg_1"); // handed off, leased until 61,000
+        publish(&s, "msg_2"); // past the cap: queued unleased
+        assert!(rx.try_recv().is_some());
+        let claimed = s.claim_due(1_000, 10, 60_000).wait().unwrap();
+        assert_eq!(claimed.len(), 1, "msg_2, now leased too");
+        assert!(s.claim_due(2_000, 10, 60_000).wait().unwrap().is_empty());
+
+        assert_eq!(s.release_leases().wait().unwrap(), 2);
+        let again = s.claim_due(2_000, 10, 60_000).wait().unwrap();
+        let mut ids: Vec<_> = again.iter().map(|c| c.message.id.as_str()).collect();
+        ids.sort();
+        assert_eq!(ids, ["msg_1", "msg_2"]);
+        drop(s);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
