@@ -209,6 +209,10 @@ pub struct SweepPlan {
     pub audit_before: i64,
     /// Events of sources that no longer exist, created before this (ms), are deleted.
     pub orphans_before: i64,
+    /// At most this many rows of each kind (per source for events) in one
+    /// call: a call is one transaction, during which the writer commits
+    /// nothing else. 0 means no limit.
+    pub step: i64,
 }
 
 /// What the sweep removed.
@@ -217,6 +221,17 @@ pub struct SweepStats {
     pub dedup_expired: i64,
     pub events_purged: i64,
     pub audit_deleted: i64,
+    /// Some kind reached the step's limit: call again for the rest.
+    pub more: bool,
+}
+
+impl SweepStats {
+    /// Adds up the steps of one sweep.
+    pub fn add(&mut self, step: &SweepStats) {
+        self.dedup_expired += step.dedup_expired;
+        self.events_purged += step.events_purged;
+        self.audit_deleted += step.audit_deleted;
+    }
 }
 
 /// One message to one endpoint.
@@ -565,7 +580,8 @@ pub trait Store: Send + Sync + 'static {
         secret: SealedSecret,
         old_expires_at: i64,
     ) -> Ticket<()>;
-    /// Deletes expired dedup records, events past retention, old audit rows.
+    /// Deletes expired dedup records, events past retention, old audit rows:
+    /// up to `plan.step` rows of each kind, telling whether more remain.
     fn sweep(&self, plan: SweepPlan, now: i64) -> Ticket<SweepStats>;
 }
 

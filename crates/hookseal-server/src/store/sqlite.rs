@@ -1466,30 +1466,66 @@ impl Store for SqliteStore {
 
     fn sweep(&self, plan: SweepPlan, now: i64) -> Ticket<SweepStats> {
         self.write(move |c| {
-            let mut st = SweepStats {
-                dedup_expired: c.execute("DELETE FROM inbound_seen WHERE expires_at <= ?1", [now])?
-                    as i64,
-                ..Default::default()
+            // LIMIT -1 is SQLite's "no limit".
+            let limit = if plan.step > 0 { plan.step } else { -1 };
+            let mut more = false;
+            let mut count = |n: usize| {
+                more |= n as i64 == limit;
+                n as i64
             };
+            let dedup_expired = count(
+                c.prepare_cached(
+                    "DELETE FROM inbound_seen WHERE (source, key) IN \
+                     (SELECT source, key FROM inbound_seen WHERE expires_at <= ?1 LIMIT ?2)",
+                )?
+                .execute(params![now, limit])?,
+            );
+            // Events past retention whose deliveries are all done, of one source.
+            let mut purge = |source: &str, before: i64| -> Result<i64> {
+                Ok(count(
+                    c.prepare_cached(
+                        "DELETE FROM messages WHERE id IN (SELECT id FROM messages m \
+                         WHERE m.source = ?1 AND m.created_at < ?2 AND NOT EXISTS \
+                         (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.status = 'pending') \
+                         LIMIT ?3)",
+                    )?
+                    .execute(params![source, before, limit])?,
+                ))
+            };
+            let mut purged = 0;
             for (source, before) in &plan.purge_before {
-                st.events_purged += c.execute(
-                    "DELETE FROM messages WHERE source = ?1 AND created_at < ?2 AND NOT EXISTS \
-                     (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id AND d.status = 'pending')",
-                    params![source, before],
-                )? as i64;
+                purged += purge(source, before.to_owned())?;
             }
-            // Events of deleted sources: kept for the default retention, then gone.
-            st.events_purged += c.execute(
-                "DELETE FROM messages WHERE source IS NOT NULL AND created_at < ?1 \
-                 AND source NOT IN (SELECT name FROM sources) AND NOT EXISTS \
-                 (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id AND d.status = 'pending')",
-                [plan.orphans_before],
-            )? as i64;
-            st.audit_deleted += c.execute(
-                "DELETE FROM rejections WHERE at < ?1 OR id <= (SELECT MAX(id) FROM rejections) - ?2",
-                params![plan.audit_before, plan.audit_max_rows],
-            )? as i64;
-            Ok(st)
+            // Events of deleted sources: kept for the default retention, then
+            // gone. Their names, found by seeking the source index from one
+            // name to the next (as many seeks as names, not a scan of events).
+            let mut after = String::new();
+            while let Some(name) = c
+                .prepare_cached("SELECT MIN(source) FROM messages WHERE source > ?1")?
+                .query_row([&after], |r| r.get::<_, Option<String>>(0))?
+            {
+                let live: bool = c
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM sources WHERE name = ?1)")?
+                    .query_row([&name], |r| r.get(0))?;
+                if !live {
+                    purged += purge(&name, plan.orphans_before)?;
+                }
+                after = name;
+            }
+            let audit = c
+                .prepare_cached(
+                    "DELETE FROM rejections WHERE id IN (SELECT id FROM rejections \
+                     WHERE at < ?1 OR id <= (SELECT MAX(id) FROM rejections) - ?2 \
+                     ORDER BY id LIMIT ?3)",
+                )?
+                .execute(params![plan.audit_before, plan.audit_max_rows, limit])?;
+            let audit_deleted = count(audit);
+            Ok(SweepStats {
+                dedup_expired,
+                events_purged: purged,
+                audit_deleted,
+                more,
+            })
         })
     }
 
@@ -2027,6 +2063,7 @@ mod tests {
                     audit_max_rows: 3,
                     audit_before: 0,
                     orphans_before: 0,
+                    step: 0,
                 },
                 2_000,
             )
@@ -2038,6 +2075,7 @@ mod tests {
                 dedup_expired: 1, // b's k1 (until 1000); a's k1 now lives until 5000
                 events_purged: 1, // a's first event (created at 100)
                 audit_deleted: 2,
+                more: false,
             }
         );
         assert_eq!(s.count_events("a").unwrap(), 1);
@@ -2055,6 +2093,71 @@ mod tests {
             .wait()
             .unwrap();
         assert_eq!(st.events_purged, 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A sweep in steps: no call deletes more than `step` rows of a kind (per
+    /// source for events, orphans included), each says whether more remain,
+    /// and the steps together delete what one unlimited sweep would.
+    #[test]
+    fn sweep_steps_are_bounded_and_add_up() {
+        let (s, dir) = store();
+        for name in ["a", "b"] {
+            s.create_source(source(name)).wait().unwrap();
+        }
+        for i in 0..25 {
+            s.ingest(event("a", &format!("a{i}"), 1_000), 100)
+                .wait()
+                .unwrap();
+        }
+        for i in 0..7 {
+            s.ingest(event("b", &format!("b{i}"), 1_000), 100)
+                .wait()
+                .unwrap();
+        }
+        s.delete_source("b").wait().unwrap(); // its 7 events become orphans
+        let audit: Vec<_> = (0..13)
+            .map(|i| RejectionRecord {
+                at: i,
+                source: "a".into(),
+                reason: "signature_mismatch".into(),
+                status: 401,
+                remote_ip: None,
+                detail: String::new(),
+            })
+            .collect();
+        s.record_rejections(audit).wait().unwrap();
+
+        let plan = SweepPlan {
+            purge_before: vec![("a".into(), 500)],
+            audit_max_rows: 1_000,
+            audit_before: 1_000,
+            orphans_before: 500,
+            step: 10,
+        };
+        let (mut total, mut steps) = (SweepStats::default(), 0);
+        loop {
+            let st = s.sweep(plan.clone(), 2_000).wait().unwrap();
+            steps += 1;
+            assert!(st.dedup_expired <= 10 && st.audit_deleted <= 10, "{st:?}");
+            assert!(st.events_purged <= 20, "10 per source at most: {st:?}");
+            total.add(&st);
+            if !st.more {
+                break;
+            }
+            assert!(steps < 10, "the sweep does not end");
+        }
+        assert_eq!(steps, 3, "25 events of a: 10, 10, 5");
+        assert_eq!(
+            (
+                total.dedup_expired,
+                total.events_purged,
+                total.audit_deleted
+            ),
+            (25, 32, 13)
+        );
+        assert_eq!(s.count_events("a").unwrap(), 0);
+        assert_eq!(s.count_events("b").unwrap(), 0);
         let _ = std::fs::remove_dir_all(dir);
     }
 
