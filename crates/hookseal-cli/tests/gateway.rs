@@ -171,6 +171,8 @@ fn verifies_stores_forwards_and_refuses_what_it_must() {
     let h = with(h, "X-Trace", "t-123");
     let h = with(h, "Authorization", "Bearer provider-credential");
     let h = with(h, "X-Api-Key", "k-1");
+    let h = with(h, "X-Forwarded-Host", "evil.example");
+    let h = with(h, "X-Real-IP", "192.0.2.66");
     let (code, text) = post(&s.addr, "/in/sw", &h, body);
     assert_eq!((code, text.as_str()), (200, "accepted"));
     wait_for("the forward", 10, || !recv.got.lock().unwrap().is_empty());
@@ -185,6 +187,10 @@ fn verifies_stores_forwards_and_refuses_what_it_must() {
         got.headers["x-trace"], "t-123",
         "forward_headers passes them on"
     );
+    // Nor what a client claims about the way it came.
+    for never in ["x-forwarded-host", "x-real-ip"] {
+        assert!(!got.headers.contains_key(never), "{never} is not passed on");
+    }
     for never in ["authorization", "x-api-key", "webhook-signature"] {
         let v = got.headers.get(never).cloned().unwrap_or_default();
         assert!(
@@ -919,6 +925,61 @@ fn a_flood_of_bad_requests_does_not_starve_good_ones() {
 }
 
 #[test]
+fn bodies_in_flight_stay_within_their_budget() {
+    let (_recv, raddr, _rt) = receiver();
+    let big = format!(
+        "[[sources]]\nname = \"big\"\nprovider = \"standard-webhooks\"\nsecrets = [\"{SW_SECRET}\"]\nmax_body_bytes = 1048576\n"
+    );
+    let s = start_with_config(
+        "gw-budget",
+        &[
+            ("TEST_JODO_SECRET", "j"),
+            ("HOOKSEAL_INGRESS__MAX_BODY_BYTES_IN_FLIGHT", "65536"),
+        ],
+        Some(&config(raddr, &big)),
+    );
+    let signed = |id: &str, body: &[u8]| sign("standard-webhooks", SW_SECRET, id, now(), body);
+    // A slow body declaring 60,000 bytes holds 59 of the 64 KiB.
+    let mut slow = TcpStream::connect(&s.addr).unwrap();
+    slow.write_all(b"POST /in/big HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n{")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // A small event still fits.
+    let small = br#"{"i":1}"#;
+    assert_eq!(
+        post(&s.addr, "/in/big", &signed("budget_1", small), small).0,
+        200
+    );
+    // 10,000 declared bytes do not: refused at once, without reading them.
+    let (code, text) = post_declared(&s.addr, "/in/big", &[], 10_000);
+    assert_eq!((code, text.as_str()), (503, "busy; retry"));
+    // Nor does a body of undeclared length (it may be as long as the limit).
+    let mut chunked = TcpStream::connect(&s.addr).unwrap();
+    chunked
+        .write_all(b"POST /in/big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = chunked.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert_eq!(metric(&s, "hookseal_inbound_busy_total "), 2);
+    // A missing shared header is refused before any body is read (or room
+    // taken for it): the declared body is never sent.
+    let (code, _) = post_declared(&s.addr, "/in/jodo", &[], 1000);
+    assert_eq!(code, 401);
+    // Once the slow client goes, its room is free again.
+    drop(slow);
+    std::thread::sleep(Duration::from_millis(300));
+    let body = format!(r#"{{"pad":"{}"}}"#, "x".repeat(10_000));
+    let (code, text) = post(
+        &s.addr,
+        "/in/big",
+        &signed("budget_2", body.as_bytes()),
+        body.as_bytes(),
+    );
+    assert_eq!(code, 200, "{text}");
+}
+
+#[test]
 fn https_listeners_and_https_forwarding() {
     use tokio_rustls::rustls;
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
@@ -966,6 +1027,7 @@ fn https_listeners_and_https_forwarding() {
         app,
         Some(acceptor),
         std::time::Duration::from_secs(30),
+        hookseal_server::listen::ConnLimits::new(64, 64, Default::default()),
         std::future::pending(),
     ));
 

@@ -30,6 +30,8 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
+    pub max_connections: usize,
+    pub max_connections_per_client: usize,
     pub tls_cert_file: String,
     pub tls_key_file: String,
 }
@@ -45,6 +47,7 @@ pub struct IngressConfig {
     pub forward_allow_http: bool,
     pub proxy_header: String,
     pub max_per_ip: usize,
+    pub max_body_bytes_in_flight: u64,
     pub audit_per_sec: u32,
     pub audit_max_rows: i64,
     pub audit_retention_days: i64,
@@ -146,6 +149,10 @@ impl Config {
     fn validate(&self) -> anyhow::Result<()> {
         let d = &self.delivery;
         anyhow::ensure!(
+            self.server.max_connections >= 1 && self.server.max_connections_per_client >= 1,
+            "server.max_connections and server.max_connections_per_client must be at least 1"
+        );
+        anyhow::ensure!(
             self.store.backend == "sqlite",
             "store.backend: only \"sqlite\" is available"
         );
@@ -223,6 +230,10 @@ impl Config {
             "ingress.proxy_header must be \"x-forwarded-for\" or \"forwarded\""
         );
         anyhow::ensure!(i.max_per_ip >= 1, "ingress.max_per_ip must be at least 1");
+        anyhow::ensure!(
+            i.max_body_bytes_in_flight >= 65_536,
+            "ingress.max_body_bytes_in_flight must be at least 65536"
+        );
         for c in i.trusted_proxies.iter().chain(&i.forward_allow_cidrs) {
             c.parse::<hookseal::Cidr>()
                 .map_err(|e| anyhow::anyhow!("ingress: {e}"))?;

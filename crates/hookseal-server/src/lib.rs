@@ -158,9 +158,14 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     let limit = std::time::Duration::from_secs(cfg.server.request_timeout_secs);
     let inbound = ingress::router(ingress.clone());
     let admin = api::router(state);
+    let conns = listen::ConnLimits::new(
+        cfg.server.max_connections,
+        cfg.server.max_connections_per_client,
+        hookseal::IpAllowlist::parse(&cfg.ingress.trusted_proxies)?,
+    );
     if cfg.ingress.listen.is_empty() {
         let app = admin.merge(inbound);
-        listen::serve(listener, app, tls, limit, shutdown()).await;
+        listen::serve(listener, app, tls, limit, conns, shutdown()).await;
     } else {
         let in_listener = tokio::net::TcpListener::bind(&cfg.ingress.listen)
             .await
@@ -173,9 +178,10 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
             inbound,
             tls.clone(),
             limit,
+            conns.clone(),
             std::future::pending(),
         ));
-        listen::serve(listener, admin, tls, limit, shutdown()).await;
+        listen::serve(listener, admin, tls, limit, conns, shutdown()).await;
     }
     Ok(())
 }

@@ -1,11 +1,14 @@
 //! Listeners: plain HTTP or HTTPS (rustls, from PEM files), HTTP/1.1 and
 //! HTTP/2, with the client's socket address handed to handlers as
-//! `ConnectInfo` and a bound on how long a client may take to send its headers
-//! (a slow client cannot hold a connection open for free).
+//! `ConnectInfo`. A slow or silent client cannot hold connections for free:
+//! the TLS handshake and the first request's headers each have a time limit,
+//! and open connections are capped in all and per client ([`ConnLimits`]).
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -29,6 +32,82 @@ fn timed_out() -> axum::response::Response {
 
 /// Time a client has to finish its request headers, and the TLS handshake.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Open connections: at most `max` in all (every listener of the server
+/// together) and `per_client` from one client (an IPv4 address, or an IPv6
+/// /64), except from `exempt` addresses (the trusted proxies, through which
+/// many clients arrive). A connection past either cap is closed at once.
+pub struct ConnLimits {
+    total: Arc<tokio::sync::Semaphore>,
+    per_client: usize,
+    open: Mutex<HashMap<IpAddr, usize>>,
+    exempt: hookseal::IpAllowlist,
+    /// How long a connection may stay open before its first request's
+    /// headers have arrived (after the TLS handshake, if any).
+    first_request: Duration,
+}
+
+/// An admitted connection's place, given back when it closes.
+struct ConnGuard {
+    limits: Arc<ConnLimits>,
+    _total: tokio::sync::OwnedSemaphorePermit,
+    key: Option<IpAddr>,
+}
+
+impl ConnLimits {
+    pub fn new(max: usize, per_client: usize, exempt: hookseal::IpAllowlist) -> Arc<ConnLimits> {
+        Arc::new(ConnLimits {
+            total: Arc::new(tokio::sync::Semaphore::new(max)),
+            per_client,
+            open: Mutex::new(HashMap::new()),
+            exempt,
+            first_request: HEADER_TIMEOUT,
+        })
+    }
+
+    /// The same limits with another time limit for the first request.
+    #[cfg(test)]
+    fn first_request_within(self: Arc<Self>, d: Duration) -> Arc<Self> {
+        let mut l = Arc::into_inner(self).expect("not shared yet");
+        l.first_request = d;
+        Arc::new(l)
+    }
+
+    fn admit(self: &Arc<Self>, peer: IpAddr) -> Option<ConnGuard> {
+        let total = self.total.clone().try_acquire_owned().ok()?;
+        let key = if self.exempt.allows(hookseal::ip::canonical(peer)) {
+            None
+        } else {
+            let key = hookseal::ip::limit_key(peer);
+            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+            let n = open.entry(key).or_insert(0);
+            if *n >= self.per_client {
+                return None;
+            }
+            *n += 1;
+            Some(key)
+        };
+        Some(ConnGuard {
+            limits: self.clone(),
+            _total: total,
+            key,
+        })
+    }
+}
+
+impl Drop for ConnGuard {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            let mut open = self.limits.open.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = open.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    open.remove(&key);
+                }
+            }
+        }
+    }
+}
 
 /// A TLS acceptor from a PEM certificate chain and private key.
 pub fn tls_acceptor(cert_file: &str, key_file: &str) -> anyhow::Result<TlsAcceptor> {
@@ -56,12 +135,14 @@ pub fn tls_acceptor(cert_file: &str, key_file: &str) -> anyhow::Result<TlsAccept
 }
 
 /// Serves `app` on `listener` until `stop` completes; each request, body
-/// included, is answered within `request_timeout` (503 past it).
+/// included, is answered within `request_timeout` (503 past it); connections
+/// are admitted within `limits`.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     tls: Option<TlsAcceptor>,
     request_timeout: Duration,
+    limits: Arc<ConnLimits>,
     stop: impl Future<Output = ()>,
 ) {
     tokio::pin!(stop);
@@ -78,34 +159,45 @@ pub async fn serve(
             },
             _ = &mut stop => return,
         };
+        let Some(guard) = limits.admit(peer.ip()) else {
+            tracing::debug!(%peer, "connection refused: too many open");
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let app = app.clone();
         let tls = tls.clone();
+        let first = limits.first_request;
         tokio::spawn(async move {
+            let _guard = guard;
             match tls {
                 Some(acceptor) => {
                     match tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(tcp)).await {
                         Ok(Ok(stream)) => {
-                            connection(TokioIo::new(stream), app, peer, request_timeout).await
+                            connection(TokioIo::new(stream), app, peer, request_timeout, first)
+                                .await
                         }
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
                 }
-                None => connection(TokioIo::new(tcp), app, peer, request_timeout).await,
+                None => connection(TokioIo::new(tcp), app, peer, request_timeout, first).await,
             }
         });
     }
 }
 
-async fn connection<I>(io: I, app: Router, peer: SocketAddr, limit: Duration)
+async fn connection<I>(io: I, app: Router, peer: SocketAddr, limit: Duration, first: Duration)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
+    // Set once a first request has arrived whole (its headers).
+    let started = Arc::new(AtomicBool::new(false));
+    let arrived = started.clone();
     // The time limit sits here, in the one future per request hyper already
     // polls, rather than in a middleware layer (which boxed the request's
     // future and service on every call).
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        arrived.store(true, Ordering::Relaxed);
         req.extensions_mut().insert(ConnectInfo(peer));
         let mut app = app.clone();
         async move {
@@ -126,7 +218,25 @@ where
         .timer(TokioTimer::new())
         .keep_alive_interval(Some(Duration::from_secs(30)))
         .keep_alive_timeout(HEADER_TIMEOUT);
-    if let Err(e) = b.serve_connection(io, svc).await {
+    let conn = b.serve_connection(io, svc);
+    tokio::pin!(conn);
+    // hyper times the headers of HTTP/1 requests only once it knows the
+    // protocol: a client that sends nothing, or part of the HTTP/2 preface,
+    // would hold the connection forever. Whatever it sends, a first request
+    // must arrive within the limit.
+    let ended = tokio::select! {
+        r = &mut conn => Some(r),
+        _ = tokio::time::sleep(first) => None,
+    };
+    let ended = match ended {
+        Some(r) => r,
+        None if started.load(Ordering::Relaxed) => conn.await,
+        None => {
+            tracing::debug!(%peer, "no request in time: connection closed");
+            return;
+        }
+    };
+    if let Err(e) = ended {
         tracing::debug!(%peer, error = %e, "connection ended with an error");
     }
 }
@@ -148,6 +258,101 @@ mod tests {
         out
     }
 
+    fn app() -> Router {
+        Router::new().route("/fast", axum::routing::get(|| async { "fast" }))
+    }
+
+    /// Serves [`app`] within `limits` until the returned sender is dropped.
+    async fn server(limits: Arc<ConnLimits>) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve(
+            listener,
+            app(),
+            None,
+            Duration::from_secs(5),
+            limits,
+            async {
+                let _ = stop_rx.await;
+            },
+        ));
+        (addr, stop_tx)
+    }
+
+    /// Whether the server closes `s` within `within` (reads to the end).
+    async fn closed_within(s: &mut tokio::net::TcpStream, within: Duration) -> bool {
+        let mut buf = Vec::new();
+        matches!(
+            tokio::time::timeout(within, s.read_to_end(&mut buf)).await,
+            Ok(Ok(_)) | Ok(Err(_))
+        )
+    }
+
+    #[tokio::test]
+    async fn a_connection_without_a_first_request_in_time_is_closed() {
+        let limits = ConnLimits::new(100, 100, Default::default())
+            .first_request_within(Duration::from_millis(300));
+        let (addr, _stop) = server(limits).await;
+        // Silent; part of an HTTP/2 preface; part of HTTP/1 headers.
+        let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut preface = tokio::net::TcpStream::connect(addr).await.unwrap();
+        preface.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
+        let mut partial = tokio::net::TcpStream::connect(addr).await.unwrap();
+        partial
+            .write_all(b"GET /fast HTTP/1.1\r\nho")
+            .await
+            .unwrap();
+        for s in [&mut silent, &mut preface, &mut partial] {
+            assert!(closed_within(s, Duration::from_secs(5)).await);
+        }
+        // A connection whose first request came in time stays open for more.
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /fast HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 256];
+        let n = s.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        s.write_all(b"GET /fast HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        assert!(
+            out.starts_with("HTTP/1.1 200") && out.ends_with("fast"),
+            "{out}"
+        );
+    }
+
+    #[tokio::test]
+    async fn open_connections_are_capped_per_client_and_in_all() {
+        // Per client: 2 held open, the third is closed at once; once one of
+        // the two closes, a new one is served.
+        let (addr, _stop) = server(ConnLimits::new(100, 2, Default::default())).await;
+        let a = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let _b = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+        assert!(closed_within(&mut c, Duration::from_secs(2)).await);
+        drop(a);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(get(addr, "/fast").await.starts_with("HTTP/1.1 200"));
+
+        // Exempt addresses (trusted proxies) are held only to the total.
+        let exempt = hookseal::IpAllowlist::parse(&["127.0.0.0/8"]).unwrap();
+        let (addr, _stop2) = server(ConnLimits::new(3, 1, exempt)).await;
+        let _x = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let _y = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(get(addr, "/fast").await.starts_with("HTTP/1.1 200"));
+        let _z = tokio::net::TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut over = tokio::net::TcpStream::connect(addr).await.unwrap();
+        assert!(closed_within(&mut over, Duration::from_secs(2)).await);
+    }
+
     #[tokio::test]
     async fn a_request_past_the_time_limit_is_answered_503_and_others_are_not_held_up() {
         let app = Router::new()
@@ -167,6 +372,7 @@ mod tests {
             app,
             None,
             Duration::from_millis(200),
+            ConnLimits::new(100, 100, Default::default()),
             async {
                 let _ = stop_rx.await;
             },

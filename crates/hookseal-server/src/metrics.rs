@@ -205,7 +205,7 @@ impl Metrics {
             ),
             (
                 "hookseal_inbound_replayed_total",
-                "Inbound webhooks refused as replays.",
+                "Inbound webhooks refused as replays (also in hookseal_inbound_rejected_total, reason \"replayed\").",
                 |c: &SourceCounters| c.replayed.load(Relaxed),
             ),
             (

@@ -25,6 +25,18 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The unit one client is limited by: its IPv4 address, or the /64 of its
+/// IPv6 address (a single host is routinely given a whole /64, so counting
+/// IPv6 addresses one by one would give it 2^64 budgets).
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(
+            u128::from(v6) & !((1u128 << 64) - 1),
+        )),
+        v4 => v4,
+    }
+}
+
 impl Cidr {
     /// Whether `ip` lies inside this range.
     pub fn contains(&self, ip: IpAddr) -> bool {
@@ -120,56 +132,58 @@ pub enum ProxyHeader {
     Forwarded,
 }
 
-/// The client's address for a request that arrived from `peer`.
+/// The client's address for a request that arrived from `peer`, or `None`
+/// when it cannot be told.
 ///
 /// Forwarding headers are the client's to write, so they count only when
 /// `peer` is one of the operator's `trusted` proxies, and only the one header
 /// that proxy writes (`which`; a client-written other one is ignored). Its
-/// addresses are walked from the right, skipping trusted proxies: the first
-/// untrusted one is the client. Anything malformed (an obfuscated or unknown
-/// node, a bad address) ends the walk and the answer is `peer` itself: a proxy
-/// address no source allows, never an address an attacker wrote.
+/// hops are walked from the right, skipping trusted proxies: the first
+/// untrusted one is the client. Each hop is read on its own, so what a client
+/// wrote to the left of the hops the proxies added (bytes that are not text,
+/// say) does not matter. A hop that is reached and cannot be read (an
+/// obfuscated or unknown node, a bad address, a `Forwarded` element without
+/// `for=`) makes the answer `None`: neither an address an attacker wrote nor
+/// the proxy's own, which an allowlist might admit. Empty elements name no
+/// hop and are skipped. With no hop left but trusted proxies (or no header),
+/// the peer it is.
 pub fn client_ip(
     peer: IpAddr,
     headers: &http::HeaderMap,
     trusted: &IpAllowlist,
     which: ProxyHeader,
-) -> IpAddr {
+) -> Option<IpAddr> {
     let peer = canonical(peer);
     if trusted.is_empty() || !trusted.allows(peer) {
-        return peer;
+        return Some(peer);
     }
-    let mut chain: Vec<&str> = Vec::new();
-    if which == ProxyHeader::XForwardedFor {
-        for v in headers.get_all("x-forwarded-for") {
-            let Ok(v) = v.to_str() else { return peer };
-            chain.extend(v.split(','));
-        }
-    } else {
-        for v in headers.get_all("forwarded") {
-            let Ok(v) = v.to_str() else { return peer };
-            for element in v.split(',') {
-                let node = element.split(';').find_map(|pair| {
+    let name = match which {
+        ProxyHeader::XForwardedFor => "x-forwarded-for",
+        ProxyHeader::Forwarded => "forwarded",
+    };
+    // Later header lines were added by nearer hops: walk them last to first.
+    let lines: Vec<&[u8]> = headers.get_all(name).iter().map(|v| v.as_bytes()).collect();
+    for line in lines.iter().rev() {
+        for element in line.rsplit(|b| *b == b',') {
+            // Nothing at all (an empty header, a stray comma) names no hop.
+            if element.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let node = std::str::from_utf8(element).ok().and_then(|e| match which {
+                ProxyHeader::XForwardedFor => Some(e),
+                ProxyHeader::Forwarded => e.split(';').find_map(|pair| {
                     let (k, val) = pair.split_once('=')?;
                     k.trim().eq_ignore_ascii_case("for").then_some(val)
-                });
-                // An element without for= tells nothing about the hop: stop trusting.
-                let Some(node) = node else { return peer };
-                chain.push(node);
+                }),
+            });
+            let ip = canonical(parse_node(node?)?);
+            if !trusted.allows(ip) {
+                return Some(ip);
             }
         }
     }
-    for node in chain.iter().rev() {
-        let Some(ip) = parse_node(node) else {
-            return peer;
-        };
-        let ip = canonical(ip);
-        if !trusted.allows(ip) {
-            return ip;
-        }
-    }
     // Every hop is a trusted proxy (or there were none): the peer it is.
-    peer
+    Some(peer)
 }
 
 /// One hop: `192.0.2.1`, `192.0.2.1:8080`, `2001:db8::1`, `"[2001:db8::1]:80"`.
@@ -223,6 +237,21 @@ mod tests {
     }
 
     #[test]
+    fn limit_key_groups_an_ipv6_slash_64() {
+        assert_eq!(limit_key(ip("198.51.100.7")), ip("198.51.100.7"));
+        assert_eq!(limit_key(ip("::ffff:198.51.100.7")), ip("198.51.100.7"));
+        assert_eq!(limit_key(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(
+            limit_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+            limit_key(ip("2001:db8:1:2::9"))
+        );
+        assert_ne!(
+            limit_key(ip("2001:db8:1:3::1")),
+            limit_key(ip("2001:db8:1:2::1"))
+        );
+    }
+
+    #[test]
     fn client_ip_believes_only_trusted_proxies() {
         let trusted = IpAllowlist::parse(&["10.0.0.0/8"]).unwrap();
         let h = |pairs: &[(&str, &str)]| {
@@ -241,7 +270,7 @@ mod tests {
             } else {
                 ProxyHeader::XForwardedFor
             };
-            super::client_ip(p, h, t, w)
+            super::client_ip(p, h, t, w).expect("a readable chain")
         };
         let xff = h(&[("x-forwarded-for", "198.51.100.7, 10.0.0.9")]);
         // From an untrusted peer the header is ignored.
@@ -271,15 +300,43 @@ mod tests {
             client_ip(ip("10.0.0.1"), &two, &trusted),
             ip("198.51.100.8")
         );
+        // A hop that cannot be read, where the walk reaches it: unknown, not
+        // the proxy (which an allowlist might admit).
         let bad = h(&[("x-forwarded-for", "1.1.1.1, nonsense")]);
-        assert_eq!(client_ip(ip("10.0.0.1"), &bad, &trusted), ip("10.0.0.1"));
+        assert_eq!(
+            super::client_ip(ip("10.0.0.1"), &bad, &trusted, ProxyHeader::XForwardedFor),
+            None
+        );
+        // Past the client's hop, what it wrote to the left does not matter.
+        let mut junk = h(&[]);
+        junk.append(
+            "x-forwarded-for",
+            http::HeaderValue::from_bytes(b"\x80nonsense, 198.51.100.7, 10.0.0.9").unwrap(),
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &junk, &trusted),
+            ip("198.51.100.7")
+        );
+        let tail = h(&[("forwarded", "proto=http, for=198.51.100.7")]);
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &tail, &trusted),
+            ip("198.51.100.7")
+        );
+        let no_for = h(&[("forwarded", "for=198.51.100.7, proto=http")]);
+        assert_eq!(
+            super::client_ip(ip("10.0.0.1"), &no_for, &trusted, ProxyHeader::Forwarded),
+            None
+        );
         let fwd = h(&[(
             "forwarded",
             r#"for=192.0.2.60;proto=https, for="[2001:db8::1]:4711""#,
         )]);
         assert_eq!(client_ip(ip("10.0.0.1"), &fwd, &trusted), ip("2001:db8::1"));
         let hidden = h(&[("forwarded", "for=_hidden")]);
-        assert_eq!(client_ip(ip("10.0.0.1"), &hidden, &trusted), ip("10.0.0.1"));
+        assert_eq!(
+            super::client_ip(ip("10.0.0.1"), &hidden, &trusted, ProxyHeader::Forwarded),
+            None
+        );
         // The header the proxy does not write is the client's: ignored.
         let both = h(&[
             ("forwarded", "for=10.0.0.7"),
@@ -287,7 +344,7 @@ mod tests {
         ]);
         assert_eq!(
             super::client_ip(ip("10.0.0.1"), &both, &trusted, ProxyHeader::Forwarded),
-            ip("10.0.0.1")
+            Some(ip("10.0.0.1"))
         );
         let mapped = h(&[("x-forwarded-for", "::ffff:198.51.100.9")]);
         assert_eq!(

@@ -174,14 +174,11 @@ impl Policy {
         }
     }
 
-    /// Applies every check to `req` at time `now` (Unix seconds).
-    pub fn verify<'a>(&self, req: &Request<'a>, now: i64) -> Result<Verified<'a>, Rejection> {
-        // 1. Source address.
-        self.check_ip(req.remote_ip)?;
-        // 2. Required headers (constant time, length hidden).
+    /// The required headers' check alone (constant time, length hidden), which
+    /// [`Policy::verify`] also runs: a server can refuse before it reads the body.
+    pub fn check_headers(&self, headers: &dyn crate::request::Headers) -> Result<(), Rejection> {
         for (name, want) in &self.required {
-            let ok = req
-                .headers
+            let ok = headers
                 .get(name)
                 .map(|v| ct_eq_hidden_len(trim_ascii(v), want.expose()))
                 .unwrap_or(false);
@@ -192,6 +189,15 @@ impl Policy {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Applies every check to `req` at time `now` (Unix seconds).
+    pub fn verify<'a>(&self, req: &Request<'a>, now: i64) -> Result<Verified<'a>, Rejection> {
+        // 1. Source address.
+        self.check_ip(req.remote_ip)?;
+        // 2. Required headers.
+        self.check_headers(req.headers)?;
         // 3. Signature.
         let clock = Clock {
             now,

@@ -49,6 +49,9 @@ pub struct Live {
     event_type: Option<hookseal::event_type::EventTypeAt>,
     /// When a secret in use expires (ms): the source is rebuilt then.
     rebuild_at: Option<i64>,
+    /// The scheme's own proof headers (lowercase), never passed on whatever
+    /// their names (a generic scheme's `X-Erp-Pass`, say).
+    withheld: Vec<String>,
     counters: Arc<SourceCounters>,
 }
 
@@ -56,6 +59,9 @@ pub struct Live {
 #[derive(Default)]
 pub struct Sources {
     map: RwLock<HashMap<String, Arc<Live>>>,
+    /// Stored sources that do not build (a secret_env unset, say), with their
+    /// retention in days: their stored events are purged all the same.
+    unbuilt: RwLock<HashMap<String, u32>>,
     /// Held from reading the store to publishing the result, so an older read
     /// never replaces a newer one (a lazy rebuild racing an API change).
     reloading: Mutex<()>,
@@ -80,10 +86,24 @@ impl Sources {
     ) -> anyhow::Result<Option<Arc<Live>>> {
         let _one_at_a_time = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
         let live = match store.get_source(name) {
-            Ok(row) => Some(Arc::new(source::build(&row, key, metrics, now_ms())?)),
+            Ok(row) => match source::build(&row, key, metrics, now_ms()) {
+                Ok(l) => Some(Arc::new(l)),
+                Err(e) => {
+                    let days = source::retention_of_unbuilt(&row, key);
+                    self.unbuilt
+                        .write()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(name.to_string(), days);
+                    return Err(e);
+                }
+            },
             Err(StoreError::NotFound) => None,
             Err(e) => return Err(e.into()),
         };
+        self.unbuilt
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name);
         let mut m = self.map.write().unwrap_or_else(|p| p.into_inner());
         match &live {
             Some(l) => m.insert(name.to_string(), l.clone()),
@@ -101,27 +121,43 @@ impl Sources {
     ) -> anyhow::Result<()> {
         let _one_at_a_time = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
         let now = now_ms();
-        let mut fresh = HashMap::new();
+        let (mut fresh, mut unbuilt) = (HashMap::new(), HashMap::new());
         for row in store.list_sources()? {
             match source::build(&row, key, metrics, now) {
                 Ok(l) => {
                     fresh.insert(row.name.clone(), Arc::new(l));
                 }
-                Err(e) => tracing::error!(source = %row.name, error = %e, "source not loaded"),
+                Err(e) => {
+                    tracing::error!(source = %row.name, error = %e, "source not loaded");
+                    unbuilt.insert(row.name.clone(), source::retention_of_unbuilt(&row, key));
+                }
             }
         }
         *self.map.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        *self.unbuilt.write().unwrap_or_else(|p| p.into_inner()) = unbuilt;
         Ok(())
     }
 
-    /// Every source's retention: (name, days).
+    /// Every stored source's retention, built or not: (name, days).
     pub fn retention(&self) -> Vec<(String, u32)> {
-        self.map
+        let mut all: Vec<(String, u32)> = self
+            .map
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .values()
             .map(|l| (l.def.name.clone(), l.def.retention_days))
-            .collect()
+            .collect();
+        for (name, days) in self
+            .unbuilt
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            if !all.iter().any(|(n, _)| n == name) {
+                all.push((name.clone(), *days));
+            }
+        }
+        all
     }
 }
 
@@ -140,6 +176,9 @@ pub struct Ingress {
     pub key: Arc<DataKey>,
     pub metrics: Arc<Metrics>,
     permits: Arc<Semaphore>,
+    /// KiB of request bodies being read or held, all requests together.
+    body_budget: Arc<Semaphore>,
+    body_budget_kib: u32,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
     max_per_ip: usize,
     trusted: IpAllowlist,
@@ -161,6 +200,8 @@ impl Ingress {
             key,
             metrics,
             permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
+            body_budget: Arc::new(Semaphore::new(budget_kib(cfg) as usize)),
+            body_budget_kib: budget_kib(cfg),
             per_ip: Mutex::new(HashMap::new()),
             max_per_ip: cfg.max_per_ip,
             trusted: IpAllowlist::parse(&cfg.trusted_proxies)?,
@@ -186,8 +227,17 @@ impl Ingress {
             .map(|_| ())
     }
 
-    /// Takes one of a client address's slots, if it has one left.
+    /// Reserves room for a body of `bytes` in the budget of bodies in flight,
+    /// if there is room now (a body larger than the whole budget takes all of it).
+    fn hold_body(&self, bytes: u64) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let kib = bytes.div_ceil(1024).clamp(1, self.body_budget_kib as u64) as u32;
+        self.body_budget.clone().try_acquire_many_owned(kib).ok()
+    }
+
+    /// Takes one of a client's slots, if it has one left (an IPv6 client's
+    /// whole /64 shares them).
     fn slot(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
+        let ip = hookseal::ip::limit_key(ip);
         let mut m = self.per_ip.lock().unwrap_or_else(|p| p.into_inner());
         let n = m.entry(ip).or_insert(0);
         if *n >= self.max_per_ip {
@@ -277,6 +327,11 @@ impl Drop for IpSlot {
     }
 }
 
+/// `ingress.max_body_bytes_in_flight` in KiB, at least 1.
+fn budget_kib(cfg: &IngressConfig) -> u32 {
+    (cfg.max_body_bytes_in_flight / 1024).clamp(1, u32::MAX as u64) as u32
+}
+
 /// The `/in/{source}` routes.
 pub fn router(ingress: Arc<Ingress>) -> Router {
     Router::new()
@@ -299,7 +354,9 @@ fn passable(name: &str, required: &std::collections::BTreeMap<String, String>) -
         "password",
     ];
     !crate::delivery::RESERVED_HEADERS.contains(&name)
-        && !matches!(name, "expect" | "user-agent")
+        && !matches!(name, "expect" | "user-agent" | "forwarded" | "x-real-ip")
+        // What a client claims about the path it came by is not the provider's.
+        && !name.starts_with("x-forwarded-")
         && !name.starts_with("proxy-")
         && !name.starts_with("webhook-")
         && !name.starts_with("svix-")
@@ -334,17 +391,36 @@ async fn receive(
         }
     }
     let (parts, body) = req.into_parts();
-    let ip = hookseal::ip::client_ip(peer.ip(), &parts.headers, &ing.trusted, ing.proxy_header);
-    // One address cannot hold every slot (with slow bodies, say).
+    // None: a trusted proxy's chain could not be read where it names the
+    // client. Refused by an allowlist; limited and logged as the proxy.
+    let client = hookseal::ip::client_ip(peer.ip(), &parts.headers, &ing.trusted, ing.proxy_header);
+    let ip = client.unwrap_or_else(|| hookseal::ip::canonical(peer.ip()));
+    // One client cannot hold every slot (with slow bodies, say).
     let Some(_slot) = ing.slot(ip) else {
         ing.metrics.ingress_busy();
         return plain(503, "busy; retry");
     };
-    // A wrong source is refused before its body is read.
-    if let Err(r) = live.policy.check_ip(Some(ip)) {
+    // A wrong address or a missing shared header is refused before the body
+    // is read.
+    if let Err(r) = live
+        .policy
+        .check_ip(client)
+        .and_then(|()| live.policy.check_headers(&parts.headers))
+    {
         return ing.refuse(&live, r, ip);
     }
     let limit = live.def.max_body_bytes;
+    // Bodies in memory, all clients together, stay within a budget: room for
+    // the declared length (or the limit, when it is not declared) is taken
+    // before reading, and held until the request is answered.
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let Some(_held) = ing.hold_body(declared.map_or(limit as u64, |n| n.min(limit as u64))) else {
+        ing.metrics.ingress_busy();
+        return plain(503, "busy; retry");
+    };
     let bytes = match tokio::time::timeout(ing.body_timeout, read_body(&parts.headers, body, limit))
         .await
     {
@@ -376,10 +452,12 @@ async fn receive(
     };
     // What borrows the request (not Send) ends before the store is awaited.
     let ev = {
-        let request = hookseal::Request::new(&parts.headers, &bytes)
+        let mut request = hookseal::Request::new(&parts.headers, &bytes)
             .with_method(parts.method.as_str())
-            .with_url(&url)
-            .with_remote_ip(ip);
+            .with_url(&url);
+        if let Some(ip) = client {
+            request = request.with_remote_ip(ip);
+        }
         let verified = match live.policy.verify(&request, now / 1000) {
             Ok(v) => v,
             Err(r) => return ing.refuse(&live, r, ip),
@@ -431,6 +509,7 @@ async fn receive(
                     live.def
                         .forward_headers
                         .passes(n.as_str(), &live.def.required_headers)
+                        && !live.withheld.iter().any(|w| w == n.as_str())
                 })
                 .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
                 .collect()
@@ -485,5 +564,45 @@ async fn receive(
             tracing::error!(source = %live.def.name, error = %e, "storing an inbound event failed");
             plain(503, "temporarily unavailable; retry")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stored source that no longer builds (here: its only secret expired)
+    /// is not served, but its events are still purged on its own retention.
+    #[test]
+    fn a_source_that_does_not_build_keeps_its_retention() {
+        let dir =
+            std::env::temp_dir().join(format!("hookseal-ingress-{}", crate::store::new_id("t")));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = Arc::new(DataKey::ephemeral());
+        let store = crate::store::sqlite::SqliteStore::open(&dir.join("db"), 16, key.clone(), None)
+            .unwrap();
+        let def: SourceConfig =
+            toml::from_str("name = \"x\"\nprovider = \"github\"\nretention_days = 7\n").unwrap();
+        let mut row = def.to_row(&["s".into()], &key, false, 0).unwrap();
+        row.secrets[0].expires_at = Some(1);
+        store.create_source(row).wait().unwrap();
+        let ok: SourceConfig = toml::from_str("name = \"y\"\nprovider = \"github\"\n").unwrap();
+        store
+            .create_source(ok.to_row(&["s".into()], &key, false, 0).unwrap())
+            .wait()
+            .unwrap();
+
+        let sources = Sources::default();
+        let metrics = Metrics::default();
+        sources.reload_all(&store, &key, &metrics).unwrap();
+        assert!(sources.get("x").is_none() && sources.get("y").is_some());
+        let mut r = sources.retention();
+        r.sort();
+        assert_eq!(r, [("x".to_string(), 7), ("y".to_string(), 30)]);
+        // Rebuilding it alone fails the same way and keeps it listed.
+        assert!(sources.reload(&store, &key, &metrics, "x").is_err());
+        assert!(sources.retention().contains(&("x".to_string(), 7)));
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

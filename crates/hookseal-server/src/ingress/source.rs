@@ -155,6 +155,32 @@ impl SourceConfig {
     }
 
     /// Checks the definition and builds its policy with `secrets`.
+    /// The headers carrying the source's proof (lowercase).
+    pub fn credential_headers(&self) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .resolved()?
+            .spec
+            .credential_headers()
+            .into_iter()
+            .map(str::to_ascii_lowercase)
+            .collect())
+    }
+
+    /// The source's scheme with its options applied.
+    fn resolved(&self) -> anyhow::Result<hookseal::scheme::options::Resolved> {
+        let n = &self.name;
+        let mut opts = self.scheme.clone().unwrap_or_default();
+        if opts.provider.is_empty() {
+            opts.provider = self.provider.clone();
+        }
+        anyhow::ensure!(
+            opts.provider.eq_ignore_ascii_case(&self.provider),
+            "source {n}: scheme.provider differs from provider"
+        );
+        opts.resolve(Names::Keys)
+            .map_err(|e| anyhow::anyhow!("source {n}: {e}"))
+    }
+
     pub fn policy(&self, secrets: &[String]) -> anyhow::Result<Policy> {
         let n = &self.name;
         anyhow::ensure!(
@@ -201,17 +227,18 @@ impl SourceConfig {
                 "source {n}: dedup_secs must be within 60..=2592000"
             );
         }
-        let mut opts = self.scheme.clone().unwrap_or_default();
-        if opts.provider.is_empty() {
-            opts.provider = self.provider.clone();
+        let resolved = self.resolved()?;
+        if let ForwardHeaders::Only(names) = &self.forward_headers {
+            let proof = resolved.spec.credential_headers();
+            if let Some(h) = names
+                .iter()
+                .find(|h| proof.iter().any(|p| p.eq_ignore_ascii_case(h)))
+            {
+                anyhow::bail!(
+                    "source {n}: forward_headers: {h} carries the provider's proof and is never passed on"
+                );
+            }
         }
-        anyhow::ensure!(
-            opts.provider.eq_ignore_ascii_case(&self.provider),
-            "source {n}: scheme.provider differs from provider"
-        );
-        let resolved = opts
-            .resolve(Names::Keys)
-            .map_err(|e| anyhow::anyhow!("source {n}: {e}"))?;
         anyhow::ensure!(
             !secrets.is_empty(),
             "source {n}: no secret (give secrets, secret_env or secret_files)"
@@ -368,6 +395,12 @@ impl SourceConfig {
 
 /// Opens a stored source and builds it.
 /// A stored source's definition, opened.
+/// The retention (days) of a stored source that does not build: its own if
+/// its definition still opens, else the default 30.
+pub fn retention_of_unbuilt(row: &SourceRow, key: &DataKey) -> u32 {
+    open_def(row, key).map_or(30, |d| d.retention_days)
+}
+
 fn open_def(row: &SourceRow, key: &DataKey) -> anyhow::Result<SourceConfig> {
     Ok(serde_json::from_slice(
         &key.open(&context(&row.name), &row.sealed_def)?,
@@ -395,6 +428,7 @@ pub fn build(row: &SourceRow, key: &DataKey, metrics: &Metrics, now: i64) -> any
         .filter(|e| *e > now)
         .min();
     let policy = def.policy(&secrets)?;
+    let withheld = def.credential_headers()?;
     let preset = hookseal::provider::find(&def.provider);
     let event_type = def
         .event_type
@@ -417,6 +451,7 @@ pub fn build(row: &SourceRow, key: &DataKey, metrics: &Metrics, now: i64) -> any
         handshake,
         event_type,
         rebuild_at,
+        withheld,
     })
 }
 
@@ -505,6 +540,7 @@ mod tests {
             (r#"["x-shared"]"#, "never passed on"),
             (r#"["Connection"]"#, "never passed on"),
             (r#"["bad name"]"#, "not a header name"),
+            (r#"["x-forwarded-for"]"#, "never passed on"),
         ] {
             let e = def(&format!("forward_headers = {list}"))
                 .policy(&["s".into()])
@@ -512,5 +548,33 @@ mod tests {
                 .to_string();
             assert!(e.contains(says), "{list}: {e}");
         }
+    }
+
+    /// A generic scheme's proof header is held back whatever its name (no
+    /// credential hint in `X-Erp-Pass`), and a list cannot name it.
+    #[test]
+    fn the_schemes_own_proof_header_is_never_passed_on() {
+        let erp = |extra: &str| -> SourceConfig {
+            toml::from_str(&format!(
+                "name = \"erp\"\nprovider = \"token\"\nscheme = {{ token_header = \"X-Erp-Pass\" }}\n{extra}"
+            ))
+            .unwrap()
+        };
+        assert_eq!(erp("").credential_headers().unwrap(), ["x-erp-pass"]);
+        let e = erp(r#"forward_headers = ["X-Erp-Pass"]"#)
+            .policy(&["s".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("carries the provider's proof"), "{e}");
+        assert!(erp(r#"forward_headers = ["X-Erp-Event"]"#)
+            .policy(&["s".into()])
+            .is_ok());
+        let hmac = |extra: &str| -> SourceConfig {
+            toml::from_str(&format!(
+                "name = \"h\"\nprovider = \"hmac\"\nscheme = {{ signature_header = \"X-Sig\" }}\n{extra}"
+            ))
+            .unwrap()
+        };
+        assert_eq!(hmac("").credential_headers().unwrap(), ["x-sig"]);
     }
 }

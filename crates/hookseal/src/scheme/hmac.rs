@@ -318,14 +318,13 @@ pub(crate) fn parse_signatures<'a>(
     }
 }
 
-/// Verifies any candidate against HMACs of the filled template under each key;
-/// returns the tag that matched.
+/// Verifies any candidate against HMACs of the filled template under each key.
 pub(crate) fn check_any<const L: usize>(
     keys: &[ring::hmac::Key],
     parts: &[Part],
     fill: &Fill<'_>,
     cands: &Candidates<L>,
-) -> Result<ring::hmac::Tag, Rejection> {
+) -> Result<(), Rejection> {
     for key in keys {
         let tag = self::tag(key, parts, fill);
         // Compare against every candidate (no early exit inside a key).
@@ -334,7 +333,7 @@ pub(crate) fn check_any<const L: usize>(
             hit |= ct_eq(c, tag.as_ref());
         }
         if hit {
-            return Ok(tag);
+            return Ok(());
         }
     }
     Err(Rejection::new(
@@ -393,7 +392,13 @@ impl Verifier {
             url: req.url,
             method: req.method,
         };
-        let tag = check_any(&self.keys, &spec.content, &fill, &cands)?;
+        check_any(&self.keys, &spec.content, &fill, &cands)?;
+        // The replay key is a digest of what was signed, not the MAC that
+        // matched: during a rotation a request may carry signatures under
+        // both secrets, and the same message sent again with only the other
+        // one would otherwise get another key.
+        let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+        fill.feed(&spec.content, |b| digest.update(b));
         if !signed_ts {
             ts = read_timestamp(&spec.timestamp, req, ts_in_sig)?;
         }
@@ -401,7 +406,7 @@ impl Verifier {
             id: id.map(Cow::Borrowed),
             timestamp: ts.map(|t| t.1),
             expires_at: None,
-            fingerprint: Some(super::fingerprint(tag.as_ref())),
+            fingerprint: Some(super::fingerprint(digest.finish().as_ref())),
         })
     }
 }

@@ -182,6 +182,19 @@ impl SchemeSpec {
         }
     }
 
+    /// The headers that carry this scheme's proof (signatures, tokens): a
+    /// receiver passing a provider's headers on keeps these back.
+    pub fn credential_headers(&self) -> Vec<&str> {
+        match self {
+            SchemeSpec::StandardWebhooks(_) => vec!["webhook-signature", "svix-signature"],
+            SchemeSpec::Hmac(h) => vec![h.signature_header.as_ref()],
+            SchemeSpec::Jwt(j) => vec![j.header.as_ref()],
+            SchemeSpec::Token(t) => vec![t.header.as_ref()],
+            SchemeSpec::Asym(a) => vec![a.signature_header.as_ref()],
+            SchemeSpec::Twilio(t) => vec![t.signature_header.as_ref()],
+        }
+    }
+
     /// One line saying what is checked, for `hookseal providers`.
     pub fn describe(&self) -> String {
         match self {

@@ -72,6 +72,68 @@ fn rotation_any_secret_matches() {
     assert!(only_new.verify(&Request::new(&both, body), NOW).is_ok());
 }
 
+/// For a scheme without a signed id the dedup key is a digest of what was
+/// signed: the same message sent again mid-rotation with only one of its two
+/// signatures keeps its key (it was the MAC that matched first, and so
+/// changed with the secret that matched).
+#[test]
+fn the_dedup_key_does_not_depend_on_which_secret_matched() {
+    let (old, new) = (
+        "whsec_old_secret_for_rotation",
+        "whsec_new_secret_for_rotation",
+    );
+    let stripe = provider::find("stripe").unwrap().scheme.clone();
+    let body = br#"{"id":"evt_1"}"#;
+    let sign_with = |keys: &[&str]| {
+        stripe
+            .signer(keys)
+            .unwrap()
+            .sign(&hookseal::Outgoing {
+                id: "",
+                timestamp: NOW,
+                body,
+                url: "",
+                method: "POST",
+            })
+            .unwrap()
+    };
+    let both = sign_with(&[new, old]);
+    let only_old = sign_with(&[old]);
+    assert_ne!(both, only_old);
+    let p = Policy::builder(stripe.clone())
+        .secrets([new, old])
+        .build()
+        .unwrap();
+    let key = |h: &Vec<(String, String)>| {
+        p.verify(&Request::new(h, body), NOW)
+            .unwrap()
+            .dedup()
+            .map(|(k, _)| k.to_string())
+            .unwrap()
+    };
+    assert_eq!(key(&both), key(&only_old));
+    // Another body is another message.
+    let other = br#"{"id":"evt_2"}"#;
+    let h = stripe
+        .signer(&[old])
+        .unwrap()
+        .sign(&hookseal::Outgoing {
+            id: "",
+            timestamp: NOW,
+            body: other,
+            url: "",
+            method: "POST",
+        })
+        .unwrap();
+    let k2 = p
+        .verify(&Request::new(&h, other), NOW)
+        .unwrap()
+        .dedup()
+        .map(|(k, _)| k.to_string())
+        .unwrap();
+    assert_ne!(k2, key(&both));
+}
+
 #[test]
 fn replay_refused_inside_window_and_ids_are_per_source() {
     let guard = Arc::new(MemoryReplayGuard::default());

@@ -256,9 +256,17 @@ proptest! {
         let got = hookseal::ip::client_ip(peer, &h, &trusted, which);
         // The rightmost untrusted hop, or the peer when every hop is a proxy.
         let want = addrs.iter().rev().find(|a| !trusted.allows(**a)).copied().unwrap_or(peer);
-        prop_assert_eq!(got, want);
-        // A malformed nearest hop ends the walk: the answer is the proxy itself.
+        prop_assert_eq!(got, Some(want));
+        // A malformed nearest hop ends the walk: the client is unknown (never
+        // the proxy itself, which an allowlist might admit).
         h.insert(name, http::HeaderValue::from_str(&format!("{list}, {junk}")).unwrap());
-        prop_assert_eq!(hookseal::ip::client_ip(peer, &h, &trusted, which), peer);
+        prop_assert_eq!(hookseal::ip::client_ip(peer, &h, &trusted, which), None);
+        // Junk to the left of an untrusted hop is never reached.
+        if let Some(first) = addrs.iter().rposition(|a| !trusted.allows(*a)) {
+            let hop = |a: &std::net::IpAddr| if use_forwarded { format!("for={a}") } else { a.to_string() };
+            let right: Vec<String> = addrs[first..].iter().map(hop).collect();
+            h.insert(name, http::HeaderValue::from_str(&format!("{junk}, {}", right.join(", "))).unwrap());
+            prop_assert_eq!(hookseal::ip::client_ip(peer, &h, &trusted, which), Some(want));
+        }
     }
 }
