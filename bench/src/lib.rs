@@ -376,6 +376,9 @@ pub fn start_server(name: &str, env: &[(&str, &str)], config: Option<&str>) -> S
         .env("HOOKSEAL_SERVER__DATA_DIR", dir.join("data"))
         .env("HOOKSEAL_SERVER__LISTEN", "127.0.0.1:0")
         .env("HOOKSEAL_LOG__FILTER", "warn")
+        // The loader is one client with hundreds of connections, and a run's
+        // may still be closing as the next run's open: no per-client cap.
+        .env("HOOKSEAL_SERVER__MAX_CONNECTIONS_PER_CLIENT", "100000")
         .stdout(std::process::Stdio::piped());
     if let Some(c) = config {
         let p = dir.join("config.toml");

@@ -979,6 +979,61 @@ fn bodies_in_flight_stay_within_their_budget() {
     assert_eq!(code, 200, "{text}");
 }
 
+/// One client cannot hold every other one's room: each holds at most an
+/// eighth of the body budget (at least 1 MiB).
+#[test]
+fn one_client_holds_at_most_its_share_of_the_body_budget() {
+    let (_recv, raddr, _rt) = receiver();
+    let big = format!(
+        "[[sources]]\nname = \"big\"\nprovider = \"standard-webhooks\"\nsecrets = [\"{SW_SECRET}\"]\nmax_body_bytes = 1048576\n"
+    );
+    let s = start_with_config(
+        "gw-share",
+        &[
+            ("TEST_JODO_SECRET", "j"),
+            // 16 MiB in all: 2 MiB per client.
+            ("HOOKSEAL_INGRESS__MAX_BODY_BYTES_IN_FLIGHT", "16777216"),
+        ],
+        Some(&config(raddr, &big)),
+    );
+    // Bodies that are declared and never sent, from one client (named by
+    // the trusted proxy, 127.0.0.1 here).
+    let hold = |client: &str| {
+        let mut c = TcpStream::connect(&s.addr).unwrap();
+        c.write_all(
+            format!(
+                "POST /in/big HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: {client}\r\nContent-Length: 1000000\r\n\r\n{{"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        c
+    };
+    let _a1 = hold("203.0.113.7");
+    let _a2 = hold("203.0.113.7");
+    std::thread::sleep(Duration::from_millis(300));
+    // Its third is refused at once although 14 MiB of the budget are free…
+    let h = vec![("X-Forwarded-For".to_string(), "203.0.113.7".to_string())];
+    let (code, _) = post_declared(&s.addr, "/in/big", &h, 1_000_000);
+    assert_eq!(code, 503);
+    // …and another client is not held up by it.
+    let _b1 = hold("198.51.100.9");
+    let body = format!(r#"{{"pad":"{}"}}"#, "y".repeat(100_000));
+    let h = with(
+        sign(
+            "standard-webhooks",
+            SW_SECRET,
+            "share_1",
+            now(),
+            body.as_bytes(),
+        ),
+        "X-Forwarded-For",
+        "198.51.100.9",
+    );
+    let (code, text) = post(&s.addr, "/in/big", &h, body.as_bytes());
+    assert_eq!(code, 200, "{text}");
+}
+
 #[test]
 fn https_listeners_and_https_forwarding() {
     use tokio_rustls::rustls;

@@ -716,7 +716,7 @@ async fn create_source(
              give secrets inline and attach endpoints with \"source\" when creating them",
         ));
     }
-    def.policy(&def.secrets).map_err(|e| bad(e.to_string()))?;
+    def.validate(&def.secrets).map_err(|e| bad(e.to_string()))?;
     let now = now_ms();
     let row = def.to_row(&def.secrets, &s.key, false, now)?;
     s.store.create_source(row).await?;

@@ -55,8 +55,9 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     let cfg = Arc::new(cfg);
     let dir = &cfg.server.data_dir;
     crypto::ensure_data_dir(dir)?;
-    // Held until the server stops (the OS releases it however it ends).
-    let _lock = lock_data_dir(dir)?;
+    // Held by the store, so until every task using it is gone (the OS
+    // releases it however the process ends).
+    let lock = lock_data_dir(dir)?;
     let db = dir.join("hookseal.sqlite3");
     if db.exists() && !dir.join("data.key").exists() {
         anyhow::bail!(
@@ -79,12 +80,15 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         cfg.delivery.lease_secs * 1000,
         wake.clone(),
     );
-    let store: Arc<dyn store::Store> = Arc::new(store::sqlite::SqliteStore::open(
-        &db,
-        cfg.store.group_commit_max_batch,
-        key.clone(),
-        Some(handoff),
-    )?);
+    let store: Arc<dyn store::Store> = Arc::new(
+        store::sqlite::SqliteStore::open(
+            &db,
+            cfg.store.group_commit_max_batch,
+            key.clone(),
+            Some(handoff),
+        )?
+        .holding(lock),
+    );
     // No other server uses this store (the lock): what a crashed or stopped
     // one had leased goes out now rather than when its leases run out.
     let released = store.release_leases().await?;
@@ -158,14 +162,19 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     let limit = std::time::Duration::from_secs(cfg.server.request_timeout_secs);
     let inbound = ingress::router(ingress.clone());
     let admin = api::router(state);
-    let conns = listen::ConnLimits::new(
-        cfg.server.max_connections,
-        cfg.server.max_connections_per_client,
-        hookseal::IpAllowlist::parse(&cfg.ingress.trusted_proxies)?,
-    );
+    // Each listener has its own connection limits: a flood on the providers'
+    // listener does not lock the operators out of the admin API.
+    let trusted = hookseal::IpAllowlist::parse(&cfg.ingress.trusted_proxies)?;
+    let conns = || {
+        listen::ConnLimits::new(
+            cfg.server.max_connections,
+            cfg.server.max_connections_per_client,
+            trusted.clone(),
+        )
+    };
     if cfg.ingress.listen.is_empty() {
         let app = admin.merge(inbound);
-        listen::serve(listener, app, tls, limit, conns, shutdown()).await;
+        listen::serve(listener, app, tls, limit, conns(), shutdown()).await;
     } else {
         let in_listener = tokio::net::TcpListener::bind(&cfg.ingress.listen)
             .await
@@ -178,10 +187,10 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
             inbound,
             tls.clone(),
             limit,
-            conns.clone(),
+            conns(),
             std::future::pending(),
         ));
-        listen::serve(listener, admin, tls, limit, conns, shutdown()).await;
+        listen::serve(listener, admin, tls, limit, conns(), shutdown()).await;
     }
     Ok(())
 }
@@ -199,7 +208,7 @@ async fn sync_config_sources(
     let mut endpoints = Vec::new();
     for src in &cfg.sources {
         let secrets = src.collect_secrets()?;
-        src.policy(&secrets)?;
+        src.validate(&secrets)?;
         for t in &src.forward {
             forward_guard
                 .check_url(&t.url)

@@ -33,10 +33,10 @@ fn timed_out() -> axum::response::Response {
 /// Time a client has to finish its request headers, and the TLS handshake.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Open connections: at most `max` in all (every listener of the server
-/// together) and `per_client` from one client (an IPv4 address, or an IPv6
-/// /64), except from `exempt` addresses (the trusted proxies, through which
-/// many clients arrive). A connection past either cap is closed at once.
+/// Open connections of a listener: at most `max` in all and `per_client`
+/// from one client (an IPv4 address, or an IPv6 /64), except from `exempt`
+/// addresses (the trusted proxies, through which many clients arrive). A
+/// connection past either cap is closed at once.
 pub struct ConnLimits {
     total: Arc<tokio::sync::Semaphore>,
     per_client: usize,
@@ -232,7 +232,11 @@ where
         Some(r) => r,
         None if started.load(Ordering::Relaxed) => conn.await,
         None => {
+            // Closed politely (an HTTP/2 GOAWAY), with a moment for a request
+            // already on its way; then dropped whatever the peer does.
             tracing::debug!(%peer, "no request in time: connection closed");
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
             return;
         }
     };

@@ -60,7 +60,9 @@ pub struct Live {
 pub struct Sources {
     map: RwLock<HashMap<String, Arc<Live>>>,
     /// Stored sources that do not build (a secret_env unset, say), with their
-    /// retention in days: their stored events are purged all the same.
+    /// retention in days: their stored events are purged all the same. (One
+    /// whose definition cannot even be opened is left alone: its retention
+    /// is unknown.)
     unbuilt: RwLock<HashMap<String, u32>>,
     /// Held from reading the store to publishing the result, so an older read
     /// never replaces a newer one (a lazy rebuild racing an API change).
@@ -89,11 +91,12 @@ impl Sources {
             Ok(row) => match source::build(&row, key, metrics, now_ms()) {
                 Ok(l) => Some(Arc::new(l)),
                 Err(e) => {
-                    let days = source::retention_of_unbuilt(&row, key);
-                    self.unbuilt
-                        .write()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(name.to_string(), days);
+                    if let Some(days) = source::retention_of_unbuilt(&row, key) {
+                        self.unbuilt
+                            .write()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .insert(name.to_string(), days);
+                    }
                     return Err(e);
                 }
             },
@@ -129,7 +132,9 @@ impl Sources {
                 }
                 Err(e) => {
                     tracing::error!(source = %row.name, error = %e, "source not loaded");
-                    unbuilt.insert(row.name.clone(), source::retention_of_unbuilt(&row, key));
+                    if let Some(days) = source::retention_of_unbuilt(&row, key) {
+                        unbuilt.insert(row.name.clone(), days);
+                    }
                 }
             }
         }
@@ -178,8 +183,9 @@ pub struct Ingress {
     permits: Arc<Semaphore>,
     /// KiB of request bodies being read or held, all requests together.
     body_budget: Arc<Semaphore>,
-    body_budget_kib: u32,
-    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    /// KiB of that budget one client may hold.
+    client_share_kib: u32,
+    per_ip: Mutex<HashMap<IpAddr, ClientUse>>,
     max_per_ip: usize,
     trusted: IpAllowlist,
     proxy_header: hookseal::ip::ProxyHeader,
@@ -201,7 +207,7 @@ impl Ingress {
             metrics,
             permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
             body_budget: Arc::new(Semaphore::new(budget_kib(cfg) as usize)),
-            body_budget_kib: budget_kib(cfg),
+            client_share_kib: client_share_kib(budget_kib(cfg)),
             per_ip: Mutex::new(HashMap::new()),
             max_per_ip: cfg.max_per_ip,
             trusted: IpAllowlist::parse(&cfg.trusted_proxies)?,
@@ -228,30 +234,45 @@ impl Ingress {
     }
 
     /// Reserves room for a body of `bytes` in the budget of bodies in flight,
-    /// if there is room now (a body larger than the whole budget takes all of it).
-    fn hold_body(&self, bytes: u64) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        let kib = bytes.div_ceil(1024).clamp(1, self.body_budget_kib as u64) as u32;
-        self.body_budget.clone().try_acquire_many_owned(kib).ok()
+    /// if there is room now, both in all and in the client's share (a body
+    /// larger than the share takes all of it).
+    fn hold_body(
+        &self,
+        slot: &mut IpSlot,
+        bytes: u64,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let kib = bytes.div_ceil(1024).clamp(1, self.client_share_kib as u64) as u32;
+        let mut m = self.per_ip.lock().unwrap_or_else(|p| p.into_inner());
+        let used = m.get_mut(&slot.key)?;
+        if used.body_kib + kib > self.client_share_kib {
+            return None;
+        }
+        let permit = self.body_budget.clone().try_acquire_many_owned(kib).ok()?;
+        used.body_kib += kib;
+        slot.body_kib += kib;
+        Some(permit)
     }
 
     /// Takes one of a client's slots, if it has one left (an IPv6 client's
     /// whole /64 shares them).
     fn slot(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
-        let ip = hookseal::ip::limit_key(ip);
+        let key = hookseal::ip::limit_key(ip);
         let mut m = self.per_ip.lock().unwrap_or_else(|p| p.into_inner());
-        let n = m.entry(ip).or_insert(0);
-        if *n >= self.max_per_ip {
+        let used = m.entry(key).or_default();
+        if used.requests >= self.max_per_ip {
             return None;
         }
-        *n += 1;
+        used.requests += 1;
         Some(IpSlot {
             ingress: self.clone(),
-            ip,
+            key,
+            body_kib: 0,
         })
     }
 
     /// Counts, logs and audits a refusal, and answers it generically.
-    fn refuse(&self, live: &Live, r: Rejection, ip: IpAddr) -> Response {
+    /// `ip`: the client's address, `None` when a proxy chain could not tell it.
+    fn refuse(&self, live: &Live, r: Rejection, ip: Option<IpAddr>) -> Response {
         let reason = r.reason();
         live.counters.rejected(reason);
         let now = now_ms();
@@ -263,14 +284,15 @@ impl Ingress {
             }
             // The audit budget also bounds the log: a flood is counted, not printed.
             if a.used < a.per_sec && a.pending.len() < 10_000 {
-                tracing::info!(source = %live.def.name, reason = reason.code(), detail = r.detail(), %ip, "inbound request refused");
+                let shown = ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+                tracing::info!(source = %live.def.name, reason = reason.code(), detail = r.detail(), ip = %shown, "inbound request refused");
                 a.used += 1;
                 a.pending.push(RejectionRecord {
                     at: now,
                     source: live.def.name.clone(),
                     reason: reason.code().to_string(),
                     status: reason.http_status(),
-                    remote_ip: Some(ip.to_string()),
+                    remote_ip: ip.map(|ip| ip.to_string()),
                     detail: r.detail().chars().take(300).collect(),
                 });
             } else {
@@ -305,10 +327,19 @@ fn plain(status: u16, msg: &'static str) -> Response {
     r
 }
 
-/// A client address's hold on one of its concurrent-request slots.
+/// What one client (see [`hookseal::ip::limit_key`]) holds now.
+#[derive(Default)]
+struct ClientUse {
+    requests: usize,
+    body_kib: u32,
+}
+
+/// A client's hold on one of its concurrent-request slots, and on the room
+/// its body takes in its share of the body budget.
 struct IpSlot {
     ingress: Arc<Ingress>,
-    ip: IpAddr,
+    key: IpAddr,
+    body_kib: u32,
 }
 
 impl Drop for IpSlot {
@@ -318,10 +349,11 @@ impl Drop for IpSlot {
             .per_ip
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = m.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                m.remove(&self.ip);
+        if let Some(used) = m.get_mut(&self.key) {
+            used.requests -= 1;
+            used.body_kib -= self.body_kib;
+            if used.requests == 0 {
+                m.remove(&self.key);
             }
         }
     }
@@ -330,6 +362,13 @@ impl Drop for IpSlot {
 /// `ingress.max_body_bytes_in_flight` in KiB, at least 1.
 fn budget_kib(cfg: &IngressConfig) -> u32 {
     (cfg.max_body_bytes_in_flight / 1024).clamp(1, u32::MAX as u64) as u32
+}
+
+/// One client's share of the body budget: an eighth, at least 1 MiB (the
+/// default body limit), at most all of it. A client declaring large bodies
+/// and sending nothing cannot hold the room of every other one.
+fn client_share_kib(budget_kib: u32) -> u32 {
+    (budget_kib / 8).max(1024).min(budget_kib)
 }
 
 /// The `/in/{source}` routes.
@@ -396,7 +435,7 @@ async fn receive(
     let client = hookseal::ip::client_ip(peer.ip(), &parts.headers, &ing.trusted, ing.proxy_header);
     let ip = client.unwrap_or_else(|| hookseal::ip::canonical(peer.ip()));
     // One client cannot hold every slot (with slow bodies, say).
-    let Some(_slot) = ing.slot(ip) else {
+    let Some(mut slot) = ing.slot(ip) else {
         ing.metrics.ingress_busy();
         return plain(503, "busy; retry");
     };
@@ -407,7 +446,7 @@ async fn receive(
         .check_ip(client)
         .and_then(|()| live.policy.check_headers(&parts.headers))
     {
-        return ing.refuse(&live, r, ip);
+        return ing.refuse(&live, r, client);
     }
     let limit = live.def.max_body_bytes;
     // Bodies in memory, all clients together, stay within a budget: room for
@@ -417,7 +456,10 @@ async fn receive(
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let Some(_held) = ing.hold_body(declared.map_or(limit as u64, |n| n.min(limit as u64))) else {
+    let Some(_held) = ing.hold_body(
+        &mut slot,
+        declared.map_or(limit as u64, |n| n.min(limit as u64)),
+    ) else {
         ing.metrics.ingress_busy();
         return plain(503, "busy; retry");
     };
@@ -427,7 +469,7 @@ async fn receive(
         Ok(Ok(b)) => b,
         Ok(Err(BodyError::TooLarge)) => {
             let r = Rejection::new(Reason::BodyTooLarge, format!("body exceeds {limit} bytes"));
-            return ing.refuse(&live, r, ip);
+            return ing.refuse(&live, r, client);
         }
         Ok(Err(BodyError::Unreadable)) => return plain(400, "could not read the request body"),
         Err(_) => return plain(408, "request body too slow"),
@@ -460,7 +502,7 @@ async fn receive(
         }
         let verified = match live.policy.verify(&request, now / 1000) {
             Ok(v) => v,
-            Err(r) => return ing.refuse(&live, r, ip),
+            Err(r) => return ing.refuse(&live, r, client),
         };
         if let Some((h, secrets)) = &live.handshake {
             if h.reply(&parts.headers, &bytes, &secrets[0].0).is_some() {
@@ -556,7 +598,7 @@ async fn receive(
                     Reason::Replayed,
                     format!("already accepted as {message_id}"),
                 ),
-                ip,
+                client,
             )
         }
         Err(e) => {

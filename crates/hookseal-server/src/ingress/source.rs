@@ -154,7 +154,6 @@ impl SourceConfig {
             .unwrap_or(hookseal::policy::DEFAULT_REPLAY_TTL)
     }
 
-    /// Checks the definition and builds its policy with `secrets`.
     /// The headers carrying the source's proof (lowercase).
     pub fn credential_headers(&self) -> anyhow::Result<Vec<String>> {
         Ok(self
@@ -181,6 +180,38 @@ impl SourceConfig {
             .map_err(|e| anyhow::anyhow!("source {n}: {e}"))
     }
 
+    /// Checks a definition being accepted (from the config file or the API)
+    /// and builds its policy with `secrets`: [`SourceConfig::policy`], and a
+    /// `forward_headers` list may name no header that is never passed on.
+    /// (Stored definitions are built with `policy` alone, so one accepted
+    /// before a header joined that set still loads; the header is withheld
+    /// when forwarding all the same.)
+    pub fn validate(&self, secrets: &[String]) -> anyhow::Result<Policy> {
+        let policy = self.policy(secrets)?;
+        let n = &self.name;
+        if let ForwardHeaders::Only(names) = &self.forward_headers {
+            let proof = self.credential_headers()?;
+            for h in names {
+                let lower = h.to_ascii_lowercase();
+                anyhow::ensure!(
+                    http::HeaderName::from_bytes(lower.as_bytes()).is_ok(),
+                    "source {n}: forward_headers: {h:?} is not a header name"
+                );
+                anyhow::ensure!(
+                    super::passable(&lower, &self.required_headers),
+                    "source {n}: forward_headers: {h} is never passed on (credentials, \
+                     signatures, required headers and per-connection headers stay here)"
+                );
+                anyhow::ensure!(
+                    !proof.contains(&lower),
+                    "source {n}: forward_headers: {h} carries the provider's proof and is never passed on"
+                );
+            }
+        }
+        Ok(policy)
+    }
+
+    /// Checks the definition's settings and builds its policy with `secrets`.
     pub fn policy(&self, secrets: &[String]) -> anyhow::Result<Policy> {
         let n = &self.name;
         anyhow::ensure!(
@@ -204,20 +235,6 @@ impl SourceConfig {
                 "source {n}: tolerance_secs must be within 1..=86400"
             );
         }
-        if let ForwardHeaders::Only(names) = &self.forward_headers {
-            for h in names {
-                let lower = h.to_ascii_lowercase();
-                anyhow::ensure!(
-                    http::HeaderName::from_bytes(lower.as_bytes()).is_ok(),
-                    "source {n}: forward_headers: {h:?} is not a header name"
-                );
-                anyhow::ensure!(
-                    super::passable(&lower, &self.required_headers),
-                    "source {n}: forward_headers: {h} is never passed on (credentials, \
-                     signatures, required headers and per-connection headers stay here)"
-                );
-            }
-        }
         if let Some(at) = &self.event_type {
             at.check().map_err(|e| anyhow::anyhow!("source {n}: {e}"))?;
         }
@@ -228,17 +245,6 @@ impl SourceConfig {
             );
         }
         let resolved = self.resolved()?;
-        if let ForwardHeaders::Only(names) = &self.forward_headers {
-            let proof = resolved.spec.credential_headers();
-            if let Some(h) = names
-                .iter()
-                .find(|h| proof.iter().any(|p| p.eq_ignore_ascii_case(h)))
-            {
-                anyhow::bail!(
-                    "source {n}: forward_headers: {h} carries the provider's proof and is never passed on"
-                );
-            }
-        }
         anyhow::ensure!(
             !secrets.is_empty(),
             "source {n}: no secret (give secrets, secret_env or secret_files)"
@@ -395,10 +401,10 @@ impl SourceConfig {
 
 /// Opens a stored source and builds it.
 /// A stored source's definition, opened.
-/// The retention (days) of a stored source that does not build: its own if
-/// its definition still opens, else the default 30.
-pub fn retention_of_unbuilt(row: &SourceRow, key: &DataKey) -> u32 {
-    open_def(row, key).map_or(30, |d| d.retention_days)
+/// The retention (days) of a stored source that does not build, if its
+/// definition still opens.
+pub fn retention_of_unbuilt(row: &SourceRow, key: &DataKey) -> Option<u32> {
+    open_def(row, key).ok().map(|d| d.retention_days)
 }
 
 fn open_def(row: &SourceRow, key: &DataKey) -> anyhow::Result<SourceConfig> {
@@ -464,7 +470,7 @@ pub fn replacement(
     now: i64,
 ) -> anyhow::Result<Vec<u8>> {
     anyhow::ensure!(def.name == row.name, "name: a source cannot be renamed");
-    def.policy(&live_secrets(row, key, now)?)?;
+    def.validate(&live_secrets(row, key, now)?)?;
     def.sealed(key)
 }
 
@@ -526,7 +532,7 @@ mod tests {
         assert!(d.forward_headers.passes("x-github-event", &none));
         assert!(d.forward_headers.passes("x-github-delivery", &none));
         assert!(!d.forward_headers.passes("x-trace", &none));
-        assert!(d.policy(&["s".into()]).is_ok());
+        assert!(d.validate(&["s".into()]).is_ok());
         // Stored definitions from before the list form still read.
         let old: SourceConfig = serde_json::from_value(
             serde_json::json!({ "name": "gh", "provider": "github", "forward_headers": true }),
@@ -542,11 +548,14 @@ mod tests {
             (r#"["bad name"]"#, "not a header name"),
             (r#"["x-forwarded-for"]"#, "never passed on"),
         ] {
-            let e = def(&format!("forward_headers = {list}"))
-                .policy(&["s".into()])
-                .unwrap_err()
-                .to_string();
+            let d = def(&format!("forward_headers = {list}"));
+            let e = d.validate(&["s".into()]).unwrap_err().to_string();
             assert!(e.contains(says), "{list}: {e}");
+            // A stored definition that names one still builds (an upgrade
+            // must not take a source down); the header is withheld anyway.
+            if !says.contains("not a header name") {
+                assert!(d.policy(&["s".into()]).is_ok(), "{list}");
+            }
         }
     }
 
@@ -562,12 +571,12 @@ mod tests {
         };
         assert_eq!(erp("").credential_headers().unwrap(), ["x-erp-pass"]);
         let e = erp(r#"forward_headers = ["X-Erp-Pass"]"#)
-            .policy(&["s".into()])
+            .validate(&["s".into()])
             .unwrap_err()
             .to_string();
         assert!(e.contains("carries the provider's proof"), "{e}");
         assert!(erp(r#"forward_headers = ["X-Erp-Event"]"#)
-            .policy(&["s".into()])
+            .validate(&["s".into()])
             .is_ok());
         let hmac = |extra: &str| -> SourceConfig {
             toml::from_str(&format!(

@@ -209,9 +209,9 @@ pub struct SweepPlan {
     pub audit_before: i64,
     /// Events of sources that no longer exist, created before this (ms), are deleted.
     pub orphans_before: i64,
-    /// At most this many rows of each kind (per source for events) in one
-    /// call: a call is one transaction, during which the writer commits
-    /// nothing else. 0 means no limit.
+    /// At most this many rows of each kind (events of every source together)
+    /// in one call: a call is one transaction, during which the writer
+    /// commits nothing else. 0 means no limit.
     pub step: i64,
 }
 

@@ -58,6 +58,9 @@ pub struct SqliteStore {
     /// Seals what the store keeps encrypted itself: endpoints' custom headers
     /// (a shared custom header is a credential).
     key: Arc<DataKey>,
+    /// A lock held for as long as the store is open (see [`SqliteStore::holding`]);
+    /// after `writer`, so it is let go once the writer has nothing more queued.
+    _lock: Option<std::fs::File>,
 }
 
 fn open(path: &Path) -> anyhow::Result<Connection> {
@@ -110,12 +113,22 @@ impl SqliteStore {
                 writer_loop(wconn, rx, max_batch)
             })?;
         Ok(SqliteStore {
+            _lock: None,
             writer: tx,
             #[cfg(test)]
             checkpoints,
             reader: Mutex::new(reader),
             key,
         })
+    }
+
+    /// Keeps `lock` (the server's lock on its data directory) until the store
+    /// is dropped, which is after every task that could still write through
+    /// it (they hold the store): another server cannot take over, and release
+    /// this one's leases, while any of them still runs.
+    pub fn holding(mut self, lock: std::fs::File) -> SqliteStore {
+        self._lock = Some(lock);
+        self
     }
 
     /// A write in its own savepoint: a failure at any point undoes it alone.
@@ -1468,63 +1481,63 @@ impl Store for SqliteStore {
         self.write(move |c| {
             // LIMIT -1 is SQLite's "no limit".
             let limit = if plan.step > 0 { plan.step } else { -1 };
-            let mut more = false;
-            let mut count = |n: usize| {
-                more |= n as i64 == limit;
-                n as i64
-            };
-            let dedup_expired = count(
-                c.prepare_cached(
+            let full = |n: i64| limit > 0 && n >= limit;
+            let dedup_expired = c
+                .prepare_cached(
                     "DELETE FROM inbound_seen WHERE (source, key) IN \
                      (SELECT source, key FROM inbound_seen WHERE expires_at <= ?1 LIMIT ?2)",
                 )?
-                .execute(params![now, limit])?,
-            );
-            // Events past retention whose deliveries are all done, of one source.
-            let mut purge = |source: &str, before: i64| -> Result<i64> {
-                Ok(count(
-                    c.prepare_cached(
-                        "DELETE FROM messages WHERE id IN (SELECT id FROM messages m \
-                         WHERE m.source = ?1 AND m.created_at < ?2 AND NOT EXISTS \
-                         (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.status = 'pending') \
-                         LIMIT ?3)",
-                    )?
-                    .execute(params![source, before, limit])?,
-                ))
+                .execute(params![now, limit])? as i64;
+            // Events past retention whose deliveries are all done: one budget
+            // of `limit` rows for every source together, orphans included.
+            let mut purged = 0i64;
+            let purge = |source: &str, before: i64, budget: i64| -> Result<i64> {
+                Ok(c.prepare_cached(
+                    "DELETE FROM messages WHERE id IN (SELECT id FROM messages m \
+                     WHERE m.source = ?1 AND m.created_at < ?2 AND NOT EXISTS \
+                     (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.status = 'pending') \
+                     LIMIT ?3)",
+                )?
+                .execute(params![source, before, budget])? as i64)
             };
-            let mut purged = 0;
+            let budget = |purged: i64| if limit > 0 { limit - purged } else { -1 };
             for (source, before) in &plan.purge_before {
-                purged += purge(source, before.to_owned())?;
+                if full(purged) {
+                    break;
+                }
+                purged += purge(source, *before, budget(purged))?;
             }
             // Events of deleted sources: kept for the default retention, then
             // gone. Their names, found by seeking the source index from one
             // name to the next (as many seeks as names, not a scan of events).
             let mut after = String::new();
-            while let Some(name) = c
-                .prepare_cached("SELECT MIN(source) FROM messages WHERE source > ?1")?
-                .query_row([&after], |r| r.get::<_, Option<String>>(0))?
-            {
+            while !full(purged) {
+                let Some(name) = c
+                    .prepare_cached("SELECT MIN(source) FROM messages WHERE source > ?1")?
+                    .query_row([&after], |r| r.get::<_, Option<String>>(0))?
+                else {
+                    break;
+                };
                 let live: bool = c
                     .prepare_cached("SELECT EXISTS (SELECT 1 FROM sources WHERE name = ?1)")?
                     .query_row([&name], |r| r.get(0))?;
                 if !live {
-                    purged += purge(&name, plan.orphans_before)?;
+                    purged += purge(&name, plan.orphans_before, budget(purged))?;
                 }
                 after = name;
             }
-            let audit = c
+            let audit_deleted = c
                 .prepare_cached(
                     "DELETE FROM rejections WHERE id IN (SELECT id FROM rejections \
                      WHERE at < ?1 OR id <= (SELECT MAX(id) FROM rejections) - ?2 \
                      ORDER BY id LIMIT ?3)",
                 )?
-                .execute(params![plan.audit_before, plan.audit_max_rows, limit])?;
-            let audit_deleted = count(audit);
+                .execute(params![plan.audit_before, plan.audit_max_rows, limit])? as i64;
             Ok(SweepStats {
                 dedup_expired,
                 events_purged: purged,
                 audit_deleted,
-                more,
+                more: full(dedup_expired) || full(purged) || full(audit_deleted),
             })
         })
     }
@@ -2096,9 +2109,9 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    /// A sweep in steps: no call deletes more than `step` rows of a kind (per
-    /// source for events, orphans included), each says whether more remain,
-    /// and the steps together delete what one unlimited sweep would.
+    /// A sweep in steps: no call deletes more than `step` rows of a kind (for
+    /// every source together, orphans included), each says whether more
+    /// remain, and the steps together delete what one unlimited sweep would.
     #[test]
     fn sweep_steps_are_bounded_and_add_up() {
         let (s, dir) = store();
@@ -2140,14 +2153,17 @@ mod tests {
             let st = s.sweep(plan.clone(), 2_000).wait().unwrap();
             steps += 1;
             assert!(st.dedup_expired <= 10 && st.audit_deleted <= 10, "{st:?}");
-            assert!(st.events_purged <= 20, "10 per source at most: {st:?}");
+            assert!(
+                st.events_purged <= 10,
+                "10 for every source together: {st:?}"
+            );
             total.add(&st);
             if !st.more {
                 break;
             }
             assert!(steps < 10, "the sweep does not end");
         }
-        assert_eq!(steps, 3, "25 events of a: 10, 10, 5");
+        assert_eq!(steps, 4, "25 events of a and 7 orphans: 10, 10, 10, 2");
         assert_eq!(
             (
                 total.dedup_expired,
