@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,6 +33,10 @@ fn timed_out() -> axum::response::Response {
 /// Time a client has to finish its request headers, and the TLS handshake.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Time a connection may stay open with no request in progress (HTTP/1.1
+/// keep-alive connections are closed sooner, after `HEADER_TIMEOUT`).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Open connections of a listener: at most `max` in all and `per_client`
 /// from one client (an IPv4 address, or an IPv6 /64), except from `exempt`
 /// addresses (the trusted proxies, through which many clients arrive). A
@@ -42,9 +46,17 @@ pub struct ConnLimits {
     per_client: usize,
     open: Mutex<HashMap<IpAddr, usize>>,
     exempt: hookseal::IpAllowlist,
+    timing: Timing,
+}
+
+/// A connection's time limits.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
     /// How long a connection may stay open before its first request's
     /// headers have arrived (after the TLS handshake, if any).
-    first_request: Duration,
+    first: Duration,
+    /// How long it may stay open with no request in progress.
+    idle: Duration,
 }
 
 /// An admitted connection's place, given back when it closes.
@@ -61,15 +73,19 @@ impl ConnLimits {
             per_client,
             open: Mutex::new(HashMap::new()),
             exempt,
-            first_request: HEADER_TIMEOUT,
+            timing: Timing {
+                first: HEADER_TIMEOUT,
+                idle: IDLE_TIMEOUT,
+            },
         })
     }
 
-    /// The same limits with another time limit for the first request.
+    /// The same limits with other time limits for the first request and for
+    /// idleness.
     #[cfg(test)]
-    fn first_request_within(self: Arc<Self>, d: Duration) -> Arc<Self> {
+    fn timed(self: Arc<Self>, first: Duration, idle: Duration) -> Arc<Self> {
         let mut l = Arc::into_inner(self).expect("not shared yet");
-        l.first_request = d;
+        l.timing = Timing { first, idle };
         Arc::new(l)
     }
 
@@ -166,41 +182,71 @@ pub async fn serve(
         let _ = tcp.set_nodelay(true);
         let app = app.clone();
         let tls = tls.clone();
-        let first = limits.first_request;
+        let timing = limits.timing;
         tokio::spawn(async move {
             let _guard = guard;
             match tls {
                 Some(acceptor) => {
                     match tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(tcp)).await {
                         Ok(Ok(stream)) => {
-                            connection(TokioIo::new(stream), app, peer, request_timeout, first)
+                            connection(TokioIo::new(stream), app, peer, request_timeout, timing)
                                 .await
                         }
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
                 }
-                None => connection(TokioIo::new(tcp), app, peer, request_timeout, first).await,
+                None => connection(TokioIo::new(tcp), app, peer, request_timeout, timing).await,
             }
         });
     }
 }
 
-async fn connection<I>(io: I, app: Router, peer: SocketAddr, limit: Duration, first: Duration)
+/// What a connection is doing, for its watchdog.
+struct Activity {
+    /// Requests being served.
+    in_flight: AtomicUsize,
+    /// When the last request ended, in ms since `since`.
+    last_ms: AtomicU64,
+    /// Whether a first request has arrived whole (its headers).
+    started: AtomicBool,
+    since: tokio::time::Instant,
+}
+
+/// Ends one request's part in [`Activity`], however its future ends.
+struct Serving(Arc<Activity>);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let a = &self.0;
+        a.last_ms
+            .store(a.since.elapsed().as_millis() as u64, Ordering::Relaxed);
+        a.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+async fn connection<I>(io: I, app: Router, peer: SocketAddr, limit: Duration, timing: Timing)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    // Set once a first request has arrived whole (its headers).
-    let started = Arc::new(AtomicBool::new(false));
-    let arrived = started.clone();
+    let activity = Arc::new(Activity {
+        in_flight: AtomicUsize::new(0),
+        last_ms: AtomicU64::new(0),
+        started: AtomicBool::new(false),
+        since: tokio::time::Instant::now(),
+    });
+    let act = activity.clone();
     // The time limit sits here, in the one future per request hyper already
     // polls, rather than in a middleware layer (which boxed the request's
     // future and service on every call).
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-        arrived.store(true, Ordering::Relaxed);
+        act.started.store(true, Ordering::Relaxed);
+        act.in_flight.fetch_add(1, Ordering::Relaxed);
+        let serving = Serving(act.clone());
         req.extensions_mut().insert(ConnectInfo(peer));
         let mut app = app.clone();
         async move {
+            let _serving = serving;
             let call = tower::Service::call(&mut app, req.map(axum::body::Body::new));
             match tokio::time::timeout(limit, call).await {
                 Ok(r) => r,
@@ -220,25 +266,47 @@ where
         .keep_alive_timeout(HEADER_TIMEOUT);
     let conn = b.serve_connection(io, svc);
     tokio::pin!(conn);
-    // hyper times the headers of HTTP/1 requests only once it knows the
-    // protocol: a client that sends nothing, or part of the HTTP/2 preface,
-    // would hold the connection forever. Whatever it sends, a first request
-    // must arrive within the limit.
-    let ended = tokio::select! {
-        r = &mut conn => Some(r),
-        _ = tokio::time::sleep(first) => None,
-    };
-    let ended = match ended {
-        Some(r) => r,
-        None if started.load(Ordering::Relaxed) => conn.await,
-        None => {
-            // Closed politely (an HTTP/2 GOAWAY), with a moment for a request
-            // already on its way; then dropped whatever the peer does.
-            tracing::debug!(%peer, "no request in time: connection closed");
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
-            return;
+    // The watchdog. hyper times the headers of HTTP/1 requests only once it
+    // knows the protocol, and an HTTP/2 connection whose peer answers pings
+    // lives for ever: a client that sends nothing, part of the HTTP/2
+    // preface, or one request and then nothing, would hold the connection.
+    // So a first request must arrive within `timing.first`, and a
+    // connection with no request in progress for `timing.idle` is closed.
+    let mut wait = timing.first.min(timing.idle);
+    let ended = loop {
+        tokio::select! {
+            r = &mut conn => break r,
+            _ = tokio::time::sleep(wait) => {}
         }
+        let why = if !activity.started.load(Ordering::Relaxed) {
+            let open_for = activity.since.elapsed();
+            if open_for < timing.first {
+                wait = timing.first - open_for;
+                continue;
+            }
+            "no request in time"
+        } else if activity.in_flight.load(Ordering::Relaxed) > 0 {
+            wait = timing.idle;
+            continue;
+        } else {
+            let idle_for = activity
+                .since
+                .elapsed()
+                .saturating_sub(Duration::from_millis(
+                    activity.last_ms.load(Ordering::Relaxed),
+                ));
+            if idle_for < timing.idle {
+                wait = timing.idle - idle_for;
+                continue;
+            }
+            "idle"
+        };
+        // Closed politely (an HTTP/2 GOAWAY), with a moment for a request
+        // already on its way; then dropped whatever the peer does.
+        tracing::debug!(%peer, why, "connection closed");
+        conn.as_mut().graceful_shutdown();
+        let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
+        return;
     };
     if let Err(e) = ended {
         tracing::debug!(%peer, error = %e, "connection ended with an error");
@@ -263,7 +331,15 @@ mod tests {
     }
 
     fn app() -> Router {
-        Router::new().route("/fast", axum::routing::get(|| async { "fast" }))
+        Router::new()
+            .route("/fast", axum::routing::get(|| async { "fast" }))
+            .route(
+                "/slow",
+                axum::routing::get(|| async {
+                    tokio::time::sleep(Duration::from_millis(800)).await;
+                    "slow"
+                }),
+            )
     }
 
     /// Serves [`app`] within `limits` until the returned sender is dropped.
@@ -296,7 +372,7 @@ mod tests {
     #[tokio::test]
     async fn a_connection_without_a_first_request_in_time_is_closed() {
         let limits = ConnLimits::new(100, 100, Default::default())
-            .first_request_within(Duration::from_millis(300));
+            .timed(Duration::from_millis(300), Duration::from_secs(60));
         let (addr, _stop) = server(limits).await;
         // Silent; part of an HTTP/2 preface; part of HTTP/1 headers.
         let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -328,6 +404,44 @@ mod tests {
             out.starts_with("HTTP/1.1 200") && out.ends_with("fast"),
             "{out}"
         );
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_is_closed_but_not_one_serving_a_long_request() {
+        let limits = ConnLimits::new(100, 100, Default::default())
+            .timed(Duration::from_secs(5), Duration::from_millis(300));
+        let (addr, _stop) = server(limits).await;
+        // A request that takes longer than the idle limit is answered…
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 256];
+        let n = s.read(&mut buf).await.unwrap();
+        let head = String::from_utf8_lossy(&buf[..n]).to_string();
+        assert!(
+            head.starts_with("HTTP/1.1 200") && head.ends_with("slow"),
+            "{head}"
+        );
+        // …and the connection, idle afterwards, is closed (hyper's own
+        // keep-alive limit is 10 s).
+        assert!(closed_within(&mut s, Duration::from_secs(3)).await);
+
+        // HTTP/2, whose connections hyper keeps while the peer answers pings:
+        // one request, then idle, then closed by the server.
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut send, conn) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+                .await
+                .unwrap();
+        let conn = tokio::spawn(conn);
+        let req = hyper::Request::get(format!("http://{addr}/fast"))
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .unwrap();
+        let resp = send.send_request(req).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let ended = tokio::time::timeout(Duration::from_secs(3), conn).await;
+        assert!(ended.is_ok(), "the idle HTTP/2 connection is still open");
     }
 
     #[tokio::test]
