@@ -18,6 +18,7 @@ pub mod config;
 pub mod crypto;
 pub mod delivery;
 pub mod ingress;
+pub mod limits;
 pub mod listen;
 pub mod metrics;
 pub mod store;

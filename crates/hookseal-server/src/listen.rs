@@ -4,11 +4,10 @@
 //! the TLS handshake and the first request's headers each have a time limit,
 //! and open connections are capped in all and per client ([`ConnLimits`]).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -17,6 +16,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio_rustls::rustls;
 use tokio_rustls::TlsAcceptor;
+
+use crate::limits::{PerClient, Place};
 
 /// The answer to a request that ran out of time. Its outcome is unknown to the
 /// client: a write may still commit, so publishers that retry should reuse the
@@ -43,8 +44,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// connection past either cap is closed at once.
 pub struct ConnLimits {
     total: Arc<tokio::sync::Semaphore>,
-    per_client: usize,
-    open: Mutex<HashMap<IpAddr, usize>>,
+    per_client: Arc<PerClient>,
     exempt: hookseal::IpAllowlist,
     timing: Timing,
 }
@@ -59,19 +59,18 @@ struct Timing {
     idle: Duration,
 }
 
-/// An admitted connection's place, given back when it closes.
+/// An admitted connection's places, given back when it closes.
 struct ConnGuard {
-    limits: Arc<ConnLimits>,
     _total: tokio::sync::OwnedSemaphorePermit,
-    key: Option<IpAddr>,
+    /// None for an exempt address.
+    _client: Option<Place>,
 }
 
 impl ConnLimits {
     pub fn new(max: usize, per_client: usize, exempt: hookseal::IpAllowlist) -> Arc<ConnLimits> {
         Arc::new(ConnLimits {
             total: Arc::new(tokio::sync::Semaphore::new(max)),
-            per_client,
-            open: Mutex::new(HashMap::new()),
+            per_client: PerClient::new(per_client),
             exempt,
             timing: Timing {
                 first: HEADER_TIMEOUT,
@@ -89,39 +88,17 @@ impl ConnLimits {
         Arc::new(l)
     }
 
-    fn admit(self: &Arc<Self>, peer: IpAddr) -> Option<ConnGuard> {
+    fn admit(&self, peer: IpAddr) -> Option<ConnGuard> {
         let total = self.total.clone().try_acquire_owned().ok()?;
-        let key = if self.exempt.allows(hookseal::ip::canonical(peer)) {
+        let client = if self.exempt.allows(hookseal::ip::canonical(peer)) {
             None
         } else {
-            let key = hookseal::ip::limit_key(peer);
-            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-            let n = open.entry(key).or_insert(0);
-            if *n >= self.per_client {
-                return None;
-            }
-            *n += 1;
-            Some(key)
+            Some(self.per_client.take(peer)?)
         };
         Some(ConnGuard {
-            limits: self.clone(),
             _total: total,
-            key,
+            _client: client,
         })
-    }
-}
-
-impl Drop for ConnGuard {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            let mut open = self.limits.open.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(n) = open.get_mut(&key) {
-                *n -= 1;
-                if *n == 0 {
-                    open.remove(&key);
-                }
-            }
-        }
     }
 }
 
@@ -360,6 +337,16 @@ mod tests {
         (addr, stop_tx)
     }
 
+    /// A GET on `s` that leaves it open; the answer (short: one read).
+    async fn keep_alive_get(s: &mut tokio::net::TcpStream, path: &str) -> String {
+        s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut buf = [0u8; 256];
+        let n = s.read(&mut buf).await.unwrap();
+        String::from_utf8_lossy(&buf[..n]).to_string()
+    }
+
     /// Whether the server closes `s` within `within` (reads to the end).
     async fn closed_within(s: &mut tokio::net::TcpStream, within: Duration) -> bool {
         let mut buf = Vec::new();
@@ -388,12 +375,9 @@ mod tests {
         }
         // A connection whose first request came in time stays open for more.
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-        s.write_all(b"GET /fast HTTP/1.1\r\nhost: x\r\n\r\n")
+        assert!(keep_alive_get(&mut s, "/fast")
             .await
-            .unwrap();
-        let mut buf = [0u8; 256];
-        let n = s.read(&mut buf).await.unwrap();
-        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+            .starts_with("HTTP/1.1 200"));
         tokio::time::sleep(Duration::from_millis(600)).await;
         s.write_all(b"GET /fast HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
             .await
@@ -413,12 +397,7 @@ mod tests {
         let (addr, _stop) = server(limits).await;
         // A request that takes longer than the idle limit is answered…
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-        s.write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\n\r\n")
-            .await
-            .unwrap();
-        let mut buf = [0u8; 256];
-        let n = s.read(&mut buf).await.unwrap();
-        let head = String::from_utf8_lossy(&buf[..n]).to_string();
+        let head = keep_alive_get(&mut s, "/slow").await;
         assert!(
             head.starts_with("HTTP/1.1 200") && head.ends_with("slow"),
             "{head}"

@@ -30,6 +30,7 @@ use tokio::sync::Semaphore;
 use crate::config::IngressConfig;
 use crate::crypto::DataKey;
 use crate::delivery::now_ms;
+use crate::limits::{PerClient, Place};
 use crate::metrics::{Metrics, SourceCounters};
 use crate::store::{InboundEvent, Ingested, RejectionRecord, Store, StoreError};
 
@@ -185,8 +186,8 @@ pub struct Ingress {
     body_budget: Arc<Semaphore>,
     /// KiB of that budget one client may hold.
     client_share_kib: u32,
-    per_ip: Mutex<HashMap<IpAddr, ClientUse>>,
-    max_per_ip: usize,
+    /// Requests in progress per client, and the body KiB they hold.
+    per_ip: Arc<PerClient>,
     trusted: IpAllowlist,
     proxy_header: hookseal::ip::ProxyHeader,
     body_timeout: Duration,
@@ -208,8 +209,7 @@ impl Ingress {
             permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
             body_budget: Arc::new(Semaphore::new(budget_kib(cfg) as usize)),
             client_share_kib: client_share_kib(budget_kib(cfg)),
-            per_ip: Mutex::new(HashMap::new()),
-            max_per_ip: cfg.max_per_ip,
+            per_ip: PerClient::new(cfg.max_per_ip),
             trusted: IpAllowlist::parse(&cfg.trusted_proxies)?,
             proxy_header: if cfg.proxy_header == "forwarded" {
                 hookseal::ip::ProxyHeader::Forwarded
@@ -234,40 +234,12 @@ impl Ingress {
     }
 
     /// Reserves room for a body of `bytes` in the budget of bodies in flight,
-    /// if there is room now, both in all and in the client's share (a body
-    /// larger than the share takes all of it).
-    fn hold_body(
-        &self,
-        slot: &mut IpSlot,
-        bytes: u64,
-    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    /// if there is room now, both in all and in the share of `slot`'s client
+    /// (a body larger than the share takes all of it).
+    fn hold_body(&self, slot: &mut Place, bytes: u64) -> Option<tokio::sync::OwnedSemaphorePermit> {
         let kib = bytes.div_ceil(1024).clamp(1, self.client_share_kib as u64) as u32;
-        let mut m = self.per_ip.lock().unwrap_or_else(|p| p.into_inner());
-        let used = m.get_mut(&slot.key)?;
-        if used.body_kib + kib > self.client_share_kib {
-            return None;
-        }
         let permit = self.body_budget.clone().try_acquire_many_owned(kib).ok()?;
-        used.body_kib += kib;
-        slot.body_kib += kib;
-        Some(permit)
-    }
-
-    /// Takes one of a client's slots, if it has one left (an IPv6 client's
-    /// whole /64 shares them).
-    fn slot(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
-        let key = hookseal::ip::limit_key(ip);
-        let mut m = self.per_ip.lock().unwrap_or_else(|p| p.into_inner());
-        let used = m.entry(key).or_default();
-        if used.requests >= self.max_per_ip {
-            return None;
-        }
-        used.requests += 1;
-        Some(IpSlot {
-            ingress: self.clone(),
-            key,
-            body_kib: 0,
-        })
+        slot.add(kib, self.client_share_kib).then_some(permit)
     }
 
     /// Counts, logs and audits a refusal, and answers it generically.
@@ -325,38 +297,6 @@ fn plain(status: u16, msg: &'static str) -> Response {
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     r
-}
-
-/// What one client (see [`hookseal::ip::limit_key`]) holds now.
-#[derive(Default)]
-struct ClientUse {
-    requests: usize,
-    body_kib: u32,
-}
-
-/// A client's hold on one of its concurrent-request slots, and on the room
-/// its body takes in its share of the body budget.
-struct IpSlot {
-    ingress: Arc<Ingress>,
-    key: IpAddr,
-    body_kib: u32,
-}
-
-impl Drop for IpSlot {
-    fn drop(&mut self) {
-        let mut m = self
-            .ingress
-            .per_ip
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if let Some(used) = m.get_mut(&self.key) {
-            used.requests -= 1;
-            used.body_kib -= self.body_kib;
-            if used.requests == 0 {
-                m.remove(&self.key);
-            }
-        }
-    }
 }
 
 /// `ingress.max_body_bytes_in_flight` in KiB, at least 1.
@@ -435,7 +375,7 @@ async fn receive(
     let client = hookseal::ip::client_ip(peer.ip(), &parts.headers, &ing.trusted, ing.proxy_header);
     let ip = client.unwrap_or_else(|| hookseal::ip::canonical(peer.ip()));
     // One client cannot hold every slot (with slow bodies, say).
-    let Some(mut slot) = ing.slot(ip) else {
+    let Some(mut slot) = ing.per_ip.take(ip) else {
         ing.metrics.ingress_busy();
         return plain(503, "busy; retry");
     };
