@@ -924,20 +924,27 @@ fn a_flood_of_bad_requests_does_not_starve_good_ones() {
     wait_for("200 forwards", 20, || recv.got.lock().unwrap().len() >= 200);
 }
 
-#[test]
-fn bodies_in_flight_stay_within_their_budget() {
-    let (_recv, raddr, _rt) = receiver();
+/// A gateway with the usual sources plus `big` (bodies up to 1 MiB), and
+/// `budget` bytes of bodies in flight; the runtime keeps its receiver up.
+fn start_with_body_budget(name: &str, budget: &str) -> (Server, tokio::runtime::Runtime) {
+    let (_recv, raddr, rt) = receiver();
     let big = format!(
         "[[sources]]\nname = \"big\"\nprovider = \"standard-webhooks\"\nsecrets = [\"{SW_SECRET}\"]\nmax_body_bytes = 1048576\n"
     );
     let s = start_with_config(
-        "gw-budget",
+        name,
         &[
             ("TEST_JODO_SECRET", "j"),
-            ("HOOKSEAL_INGRESS__MAX_BODY_BYTES_IN_FLIGHT", "65536"),
+            ("HOOKSEAL_INGRESS__MAX_BODY_BYTES_IN_FLIGHT", budget),
         ],
         Some(&config(raddr, &big)),
     );
+    (s, rt)
+}
+
+#[test]
+fn bodies_in_flight_stay_within_their_budget() {
+    let (s, _rt) = start_with_body_budget("gw-budget", "65536");
     let signed = |id: &str, body: &[u8]| sign("standard-webhooks", SW_SECRET, id, now(), body);
     // A slow body declaring 60,000 bytes holds 59 of the 64 KiB.
     let mut slow = TcpStream::connect(&s.addr).unwrap();
@@ -983,19 +990,8 @@ fn bodies_in_flight_stay_within_their_budget() {
 /// eighth of the body budget (at least 1 MiB).
 #[test]
 fn one_client_holds_at_most_its_share_of_the_body_budget() {
-    let (_recv, raddr, _rt) = receiver();
-    let big = format!(
-        "[[sources]]\nname = \"big\"\nprovider = \"standard-webhooks\"\nsecrets = [\"{SW_SECRET}\"]\nmax_body_bytes = 1048576\n"
-    );
-    let s = start_with_config(
-        "gw-share",
-        &[
-            ("TEST_JODO_SECRET", "j"),
-            // 16 MiB in all: 2 MiB per client.
-            ("HOOKSEAL_INGRESS__MAX_BODY_BYTES_IN_FLIGHT", "16777216"),
-        ],
-        Some(&config(raddr, &big)),
-    );
+    // 16 MiB in all: 2 MiB per client.
+    let (s, _rt) = start_with_body_budget("gw-share", "16777216");
     // Bodies that are declared and never sent, from one client (named by
     // the trusted proxy, 127.0.0.1 here).
     let hold = |client: &str| {

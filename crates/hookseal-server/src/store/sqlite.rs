@@ -1751,27 +1751,8 @@ mod tests {
     #[test]
     fn endpoint_headers_are_sealed_at_rest_and_version_1_rows_still_read() {
         let (s, dir) = store();
-        let ep = Endpoint {
-            id: "ep_1".into(),
-            url: "https://example.com/h".into(),
-            description: String::new(),
-            event_types: vec![],
-            headers: [("X-Erp-Token".to_string(), "shared-value-123".to_string())].into(),
-            scheme: SigningScheme::default(),
-            rate_limit: None,
-            max_concurrency: None,
-            enabled: true,
-            source: None,
-            disabled_reason: None,
-            failing_since: None,
-            created_at: 0,
-            updated_at: 0,
-        };
-        let secret = SealedSecret {
-            sealed: vec![1],
-            created_at: 0,
-            expires_at: None,
-        };
+        let (mut ep, secret) = endpoint("ep_1", &[1]);
+        ep.headers = [("X-Erp-Token".to_string(), "shared-value-123".to_string())].into();
         s.create_endpoint(ep.clone(), secret).wait().unwrap();
         let raw = Connection::open(dir.join("db")).unwrap();
         let col: String = raw
