@@ -187,12 +187,9 @@ async fn require_token(
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        });
+        .and_then(bearer_token);
     match presented {
-        Some(t) if s.token.check(t.trim()) => next.run(req).await,
+        Some(t) if s.token.check(t) => next.run(req).await,
         _ => (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
@@ -200,6 +197,16 @@ async fn require_token(
         )
             .into_response(),
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme name is
+/// case-insensitive and followed by one or more spaces (RFC 9110 §11.1,
+/// §11.4); the token is one word.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    let token = rest.trim_start_matches(' ');
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+        .then_some(token)
 }
 
 async fn readyz(State(s): State<AppState>) -> Response {
@@ -223,19 +230,6 @@ async fn metrics(State(s): State<AppState>) -> ApiResult<Response> {
         .into_response())
 }
 
-/// Event-type filters: exact types or patterns (`invoice.*`, `*`).
-pub fn check_event_types(filters: &[String]) -> Result<(), String> {
-    match filters
-        .iter()
-        .find(|f| f.is_empty() || f.len() > 256 || f.contains(char::is_whitespace))
-    {
-        Some(f) => Err(format!(
-            "event_types: {f:?} is not an event type or pattern"
-        )),
-        None => Ok(()),
-    }
-}
-
 /// A fresh secret in the scheme's form.
 pub fn generate_secret(scheme: &SigningScheme) -> String {
     use hookseal::keys::{generate, KeyKind};
@@ -249,49 +243,12 @@ pub fn generate_secret(scheme: &SigningScheme) -> String {
 fn validate(s: &AppState, ep: &Endpoint) -> ApiResult<()> {
     // Endpoints declared in the config file reach the operator's own services;
     // everything created through the API meets the customer-grade guard.
-    let guard = if crate::store::is_config_endpoint(&ep.id) {
+    let guard = if ep.from_config {
         &s.forward_guard
     } else {
         &s.guard
     };
-    guard
-        .check_url(&ep.url)
-        .map_err(|e| bad(format!("url: {e}")))?;
-    for (n, v) in &ep.headers {
-        if crate::delivery::RESERVED_HEADERS
-            .iter()
-            .any(|r| n.eq_ignore_ascii_case(r))
-        {
-            return Err(bad(format!(
-                "headers: {n} is set by the server and cannot be configured"
-            )));
-        }
-        http::HeaderName::from_bytes(n.as_bytes())
-            .map_err(|_| bad(format!("headers: {n:?} is not a header name")))?;
-        http::HeaderValue::from_str(v).map_err(|_| {
-            bad(format!(
-                "headers: the value of {n} is not a valid header value"
-            ))
-        })?;
-    }
-    check_event_types(&ep.event_types).map_err(bad)?;
-    if let SigningScheme::HmacSha256Hex { header } | SigningScheme::HmacSha512Base64 { header } =
-        &ep.scheme
-    {
-        http::HeaderName::from_bytes(header.as_bytes())
-            .map_err(|_| bad("scheme.header is not a header name"))?;
-    }
-    if let SigningScheme::Jwt { lifetime_secs } = ep.scheme {
-        if !(10..=3600).contains(&lifetime_secs) {
-            return Err(bad("scheme.lifetime_secs must be between 10 and 3600"));
-        }
-    }
-    if ep.rate_limit == Some(0) || ep.max_concurrency == Some(0) {
-        return Err(bad(
-            "rate_limit and max_concurrency must be positive (or null for unlimited)",
-        ));
-    }
-    Ok(())
+    crate::delivery::check_endpoint(ep, guard).map_err(bad)
 }
 
 fn apply(ep: &mut Endpoint, input: EndpointInput) {
@@ -353,6 +310,7 @@ async fn create_endpoint(
         max_concurrency: None,
         enabled: true,
         source: input.source.clone(),
+        from_config: false,
         disabled_reason: None,
         failing_since: None,
         created_at: now,
@@ -413,7 +371,14 @@ async fn change_endpoint(
         ));
     }
     let st = s.clone();
+    let shape_change = EndpointInput {
+        enabled: None,
+        ..input.clone()
+    } != EndpointInput::default();
     let change: crate::store::EndpointChange = Box::new(move |ep: &mut Endpoint| {
+        if ep.from_config && shape_change {
+            return Err(StoreError::Conflict(declared_in_config(&st, &ep.id)));
+        }
         let scheme_before = ep.scheme.clone();
         apply(ep, input);
         if ep.scheme != scheme_before {
@@ -463,10 +428,37 @@ async fn set_enabled(s: &AppState, id: String, enabled: bool) -> ApiResult<Json<
     change_endpoint(s, id, input).await
 }
 
+/// The refusal for a change to what the config file declares.
+fn declared_in_config(s: &AppState, id: &str) -> String {
+    let file = s.cfg.file.as_ref().map_or_else(
+        || "the config file".to_string(),
+        |f| f.display().to_string(),
+    );
+    format!(
+        "endpoint {id} is declared in {file} (a source's forward): change it there and restart; \
+         through the API it can only be enabled, disabled, recovered or resent"
+    )
+}
+
+/// Refuses a change of shape to an endpoint the config file declares.
+async fn not_declared(s: &AppState, id: &str) -> ApiResult<Endpoint> {
+    let store = s.store.clone();
+    let id2 = id.to_string();
+    let ep = blocking(move || store.get_endpoint(&id2)).await?;
+    if ep.from_config {
+        return Err(ApiError::Status(
+            StatusCode::CONFLICT,
+            declared_in_config(s, id),
+        ));
+    }
+    Ok(ep)
+}
+
 async fn delete_endpoint(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
+    not_declared(&s, &id).await?;
     let store = s.store.clone();
     store.delete_endpoint(&id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -513,9 +505,7 @@ async fn rotate_secret(
     if !(0..=7 * 86400).contains(&grace) {
         return Err(bad("grace_secs must be between 0 and 604800 (7 days)"));
     }
-    let store = s.store.clone();
-    let id2 = id.clone();
-    let ep = blocking(move || store.get_endpoint(&id2)).await?;
+    let ep = not_declared(&s, &id).await?;
     let now = now_ms();
     let secret = generate_secret(&ep.scheme);
     let sealed = SealedSecret {
@@ -588,12 +578,7 @@ async fn publish(
     State(s): State<AppState>,
     Json(input): Json<PublishInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    if input.event_type.is_empty()
-        || input.event_type.len() > 256
-        || input.event_type.contains(char::is_whitespace)
-    {
-        return Err(bad("event_type must be 1-256 characters without spaces"));
-    }
+    crate::event_types::check_event_type(&input.event_type).map_err(bad)?;
     let id = match input.id.or(input.idempotency_key) {
         Some(id) => {
             if id.is_empty()
@@ -853,4 +838,32 @@ async fn source_rejections(
     })
     .await?;
     Ok(Json(json!({ "data": r })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        for v in [
+            "Bearer t0k",
+            "bearer t0k",
+            "BEARER t0k",
+            "bEaReR   t0k",
+            "  Bearer t0k  ",
+        ] {
+            assert_eq!(bearer_token(v), Some("t0k"), "{v:?}");
+        }
+        for v in [
+            "Basic t0k",
+            "Bearer",
+            "Bearer ",
+            "Bearert0k",
+            "Bearer a b",
+            "t0k",
+        ] {
+            assert_eq!(bearer_token(v), None, "{v:?}");
+        }
+    }
 }

@@ -21,6 +21,10 @@ pub struct Config {
     /// Sources declared in the file (`[[sources]]`).
     #[serde(default)]
     pub sources: Vec<crate::ingress::SourceConfig>,
+    /// The file layered over the defaults, if any (named in errors about
+    /// what it declares).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -139,9 +143,10 @@ impl Config {
             t.insert(section, toml::Value::Table(inner));
             merge(&mut value, toml::Value::Table(t));
         }
-        let cfg: Config = value
+        let mut cfg: Config = value
             .try_into()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        cfg.file = file.map(Path::to_path_buf);
         cfg.validate()?;
         Ok(cfg)
     }

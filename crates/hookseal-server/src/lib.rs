@@ -17,6 +17,8 @@ pub mod api;
 pub mod config;
 pub mod crypto;
 pub mod delivery;
+pub mod event_types;
+pub mod headers;
 pub mod ingress;
 pub mod limits;
 pub mod listen;
@@ -210,12 +212,13 @@ async fn sync_config_sources(
     for src in &cfg.sources {
         let secrets = src.collect_secrets()?;
         src.validate(&secrets)?;
+        let declared = src.config_endpoints(key, now)?;
+        for ce in &declared {
+            delivery::check_endpoint(&ce.endpoint, forward_guard).map_err(|e| {
+                anyhow::anyhow!("source {}: forward {}: {e}", src.name, ce.endpoint.url)
+            })?;
+        }
         for t in &src.forward {
-            forward_guard
-                .check_url(&t.url)
-                .map_err(|e| anyhow::anyhow!("source {}: forward {}: {e}", src.name, t.url))?;
-            api::check_event_types(&t.event_types)
-                .map_err(|e| anyhow::anyhow!("source {}: forward {}: {e}", src.name, t.url))?;
             if let Some(secret) = &t.secret {
                 delivery::scheme_spec(&t.scheme)
                     .signer(&[secret.as_str()])
@@ -225,11 +228,20 @@ async fn sync_config_sources(
             }
         }
         rows.push(src.to_row(&secrets, key, true, now)?);
-        endpoints.extend(src.config_endpoints(key, now)?);
+        endpoints.extend(declared);
     }
-    let removed = store.sync_config_sources(rows, endpoints).await?;
-    for name in removed {
+    let report = store.sync_config_sources(rows, endpoints).await?;
+    for name in &report.removed_sources {
         tracing::info!(source = %name, "source no longer in the config file: removed");
+    }
+    for id in &report.removed_endpoints {
+        tracing::info!(endpoint = %id, "forward no longer in the config file: removed");
+    }
+    for id in &report.added_endpoints {
+        tracing::info!(endpoint = %id, "forward declared in the config file: added");
+    }
+    for (id, fields) in &report.changed_endpoints {
+        tracing::info!(endpoint = %id, fields = %fields.join(","), "forward changed in the config file: applied");
     }
     Ok(())
 }

@@ -38,21 +38,56 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Headers a delivery sets itself or that belong to one connection: an
-/// endpoint cannot configure them, and the gateway never passes them on.
-pub const RESERVED_HEADERS: &[&str] = &[
-    "host",
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "te",
-    "trailer",
-    "upgrade",
-    "proxy-authorization",
-    "proxy-connection",
-    "content-type",
-];
+/// Checks an endpoint as configured — through the API (create, update) or in
+/// the config file — against the destination `guard` that will send to it:
+/// its URL, custom headers, filters, signing scheme and limits. The message
+/// names the field.
+pub fn check_endpoint(ep: &crate::store::Endpoint, guard: &ssrf::Guard) -> Result<(), String> {
+    guard.check_url(&ep.url).map_err(|e| format!("url: {e}"))?;
+    for (n, v) in &ep.headers {
+        crate::headers::check_configurable("headers", n)?;
+        if scheme_header(&ep.scheme).is_some_and(|h| h.eq_ignore_ascii_case(n)) {
+            return Err(format!(
+                "headers: {n} is the signing scheme's header and cannot be configured"
+            ));
+        }
+        http::HeaderValue::from_str(v)
+            .map_err(|_| format!("headers: the value of {n} is not a valid header value"))?;
+    }
+    crate::event_types::check_filters(&ep.event_types)?;
+    check_scheme(&ep.scheme)?;
+    if ep.rate_limit == Some(0) || ep.max_concurrency == Some(0) {
+        return Err(
+            "rate_limit and max_concurrency must be positive (or null for unlimited)".into(),
+        );
+    }
+    Ok(())
+}
+
+/// The header a scheme signs into, where it names one.
+fn scheme_header(s: &SigningScheme) -> Option<&str> {
+    match s {
+        SigningScheme::HmacSha256Hex { header } | SigningScheme::HmacSha512Base64 { header } => {
+            Some(header)
+        }
+        SigningScheme::Jwt { .. } => Some("authorization"),
+        _ => None,
+    }
+}
+
+/// Checks an endpoint's signing scheme as configured (API create and update,
+/// config load): its header is one a request can carry as a signature.
+pub fn check_scheme(s: &SigningScheme) -> Result<(), String> {
+    match s {
+        SigningScheme::HmacSha256Hex { header } | SigningScheme::HmacSha512Base64 { header } => {
+            crate::headers::check_configurable("scheme.header", header)
+        }
+        SigningScheme::Jwt { lifetime_secs } if !(10..=3600).contains(lifetime_secs) => {
+            Err("scheme.lifetime_secs must be between 10 and 3600".into())
+        }
+        _ => Ok(()),
+    }
+}
 
 /// The library scheme an endpoint's signing scheme maps to.
 pub fn scheme_spec(s: &SigningScheme) -> SchemeSpec {
@@ -125,22 +160,36 @@ pub fn attempt_headers(
         url: &c.endpoint.url,
         method: "POST",
     })?;
+    // An endpoint stored before its scheme's header was checked (or edited
+    // in the database) must not send a framing header as its signature: the
+    // request would go out unsigned or malformed and count as delivered.
+    if let Some((n, _)) = signed
+        .iter()
+        .find(|(n, _)| crate::headers::is_connection_or_framing(n))
+    {
+        anyhow::bail!("the signing scheme's header {n} is a connection or framing header");
+    }
     let content_type = c
         .message
         .content_type
         .clone()
         .unwrap_or_else(|| "application/json".into());
-    let mut headers: Vec<(String, String)> = vec![
-        ("content-type".into(), content_type),
-        (
-            "user-agent".into(),
-            concat!("hookseal/", env!("CARGO_PKG_VERSION")).into(),
-        ),
-    ];
+    let mut headers: Vec<(String, String)> = vec![("content-type".into(), content_type)];
     for (n, v) in &c.endpoint.headers {
         if !signed.iter().any(|(s, _)| s.eq_ignore_ascii_case(n)) {
             headers.push((n.clone(), v.clone()));
         }
+    }
+    // The endpoint's own User-Agent, if it sets one, replaces ours (one
+    // header, not two).
+    if !headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("user-agent"))
+    {
+        headers.push((
+            "user-agent".into(),
+            concat!("hookseal/", env!("CARGO_PKG_VERSION")).into(),
+        ));
     }
     // An inbound event's provider headers, where its source passes them on:
     // never over the signature or the endpoint's own headers.
@@ -160,8 +209,8 @@ pub fn attempt_headers(
 /// connected to, so attempt logs are no oracle for the inside of the network.
 /// The full error goes to the log.
 pub fn public_error(detail: &str) -> String {
-    if detail.starts_with("destination refused") {
-        return "destination refused: the host resolves to an address that is not allowed".into();
+    if detail.contains("destination refused") {
+        return client::REFUSED_PUBLIC.into();
     }
     detail
         .split(' ')
@@ -461,7 +510,7 @@ impl Engine {
         }
         let sent = match attempt_headers(&self.key, &c, started) {
             Ok(headers) => {
-                let client = if crate::store::is_config_endpoint(&c.endpoint.id) {
+                let client = if c.endpoint.from_config {
                     &self.forward_client
                 } else {
                     &self.client
@@ -474,7 +523,10 @@ impl Engine {
                     )
                     .await
             }
-            Err(e) => Err(format!("cannot sign: {e}")),
+            Err(e) => Err(client::SendError {
+                public: format!("cannot sign: {e}"),
+                detail: format!("cannot sign: {e:#}"),
+            }),
         };
         let finished = now_ms();
         let latency = finished - started;
@@ -505,8 +557,8 @@ impl Engine {
                     Some(d) => Next::RetryAt(finished + d),
                     None => Next::Failed,
                 };
-                tracing::info!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, error = %e, "attempt failed");
-                (None, None, Some(public_error(&e)), next)
+                tracing::info!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, error = %e.detail, "attempt failed");
+                (None, None, Some(e.public), next)
             }
         };
         self.metrics.record_attempt(&next, latency);

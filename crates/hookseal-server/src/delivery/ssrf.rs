@@ -11,47 +11,128 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use hookseal::IpAllowlist;
 
-/// Blocked IPv4 ranges and why (RFC 6890 special-purpose registry, plus metadata).
-const V4_BLOCKED: &[(&str, &str)] = &[
-    ("0.0.0.0/8", "this-network / unspecified"),
-    ("10.0.0.0/8", "private"),
-    ("100.64.0.0/10", "carrier-grade NAT"),
-    ("127.0.0.0/8", "loopback"),
-    ("169.254.0.0/16", "link-local (cloud metadata)"),
-    ("172.16.0.0/12", "private"),
-    ("192.0.0.0/24", "IETF protocol assignments"),
-    ("192.0.2.0/24", "documentation"),
-    ("192.88.99.0/24", "6to4 relay anycast"),
-    ("192.168.0.0/16", "private"),
-    ("198.18.0.0/15", "benchmarking"),
-    ("198.51.100.0/24", "documentation"),
-    ("203.0.113.0/24", "documentation"),
-    ("224.0.0.0/4", "multicast"),
-    ("240.0.0.0/4", "reserved / broadcast"),
+/// Blocked IPv4 ranges and why: every row of the IANA IPv4 Special-Purpose
+/// Address Registry (RFC 6890 and its updates;
+/// <https://www.iana.org/assignments/iana-ipv4-special-registry>), the
+/// multicast range (RFC 5771), and `255.255.255.255`. Rows the registry marks
+/// globally reachable (PCP and TURN anycast, AS112, AMT) are refused as well:
+/// no webhook endpoint lives there. The broad rows come first so a reason
+/// names the wider range; narrower rows inside them are listed for the record
+/// (and the table test).
+pub const V4_BLOCKED: &[(&str, &str)] = &[
+    ("0.0.0.0/8", "\"this network\" (RFC 791)"),
+    ("0.0.0.0/32", "\"this host on this network\" (RFC 1122)"),
+    ("10.0.0.0/8", "private-use (RFC 1918)"),
+    (
+        "100.64.0.0/10",
+        "shared address space / carrier-grade NAT (RFC 6598)",
+    ),
+    ("127.0.0.0/8", "loopback (RFC 1122)"),
+    ("169.254.0.0/16", "link-local (RFC 3927), cloud metadata"),
+    ("172.16.0.0/12", "private-use (RFC 1918)"),
+    ("192.0.0.0/24", "IETF protocol assignments (RFC 6890)"),
+    ("192.0.0.0/29", "IPv4 service continuity prefix (RFC 7335)"),
+    ("192.0.0.8/32", "IPv4 dummy address (RFC 7600)"),
+    ("192.0.0.9/32", "port control protocol anycast (RFC 7723)"),
+    ("192.0.0.10/32", "TURN anycast (RFC 8155)"),
+    ("192.0.0.170/31", "NAT64/DNS64 discovery (RFC 7050)"),
+    ("192.0.2.0/24", "documentation, TEST-NET-1 (RFC 5737)"),
+    ("192.31.196.0/24", "AS112-v4 (RFC 7535)"),
+    ("192.52.193.0/24", "AMT (RFC 7450)"),
+    ("192.88.99.0/24", "deprecated 6to4 relay anycast (RFC 7526)"),
+    ("192.168.0.0/16", "private-use (RFC 1918)"),
+    (
+        "192.175.48.0/24",
+        "direct delegation AS112 service (RFC 7534)",
+    ),
+    ("198.18.0.0/15", "benchmarking (RFC 2544)"),
+    ("198.51.100.0/24", "documentation, TEST-NET-2 (RFC 5737)"),
+    ("203.0.113.0/24", "documentation, TEST-NET-3 (RFC 5737)"),
+    ("224.0.0.0/4", "multicast (RFC 5771)"),
+    ("240.0.0.0/4", "reserved (RFC 1112)"),
+    ("255.255.255.255/32", "limited broadcast (RFC 8190)"),
 ];
 
-/// Blocked IPv6 ranges (mapped, 6to4 and NAT64 forms are unwrapped first).
-const V6_BLOCKED: &[(&str, &str)] = &[
-    ("::/128", "unspecified"),
-    ("::1/128", "loopback"),
-    ("::/96", "IPv4-compatible (deprecated)"),
-    ("64:ff9b:1::/48", "local-use NAT64"),
-    ("100::/64", "discard-only"),
-    ("2001::/32", "Teredo"),
-    ("2001:db8::/32", "documentation"),
-    ("fc00::/7", "unique local (incl. fd00:ec2::254 metadata)"),
-    ("fe80::/10", "link-local"),
-    ("fec0::/10", "site-local (deprecated)"),
-    ("ff00::/8", "multicast"),
+/// Blocked IPv6 ranges: every row of the IANA IPv6 Special-Purpose Address
+/// Registry (<https://www.iana.org/assignments/iana-ipv6-special-registry>)
+/// but the two that carry a public IPv4 address (`64:ff9b::/96` NAT64 and
+/// `2002::/16` 6to4, which are unwrapped and judged by that address — see
+/// [`embedded_v4`]), plus deprecated forms (IPv4-compatible, site-local),
+/// the IPv4-translated SIIT prefix (RFC 2765) and multicast (RFC 4291).
+/// `2001::/23` (IETF protocol assignments) covers Teredo, benchmarking,
+/// ORCHID and the anycast rows; they are listed too. IPv4-mapped addresses
+/// (`::ffff:0:0/96`) are unwrapped and judged as IPv4.
+pub const V6_BLOCKED: &[(&str, &str)] = &[
+    ("::/128", "unspecified (RFC 4291)"),
+    ("::1/128", "loopback (RFC 4291)"),
+    ("::/96", "IPv4-compatible, deprecated (RFC 4291)"),
+    ("::ffff:0:0:0/96", "IPv4-translated, SIIT (RFC 2765)"),
+    (
+        "64:ff9b:1::/48",
+        "local-use IPv4/IPv6 translation (RFC 8215)",
+    ),
+    ("100::/64", "discard-only (RFC 6666)"),
+    ("100:0:0:1::/64", "dummy IPv6 prefix (RFC 9780)"),
+    ("2001::/23", "IETF protocol assignments (RFC 2928)"),
+    ("2001::/32", "Teredo (RFC 4380)"),
+    ("2001:1::1/128", "port control protocol anycast (RFC 7723)"),
+    ("2001:1::2/128", "TURN anycast (RFC 8155)"),
+    (
+        "2001:1::3/128",
+        "DNS-SD service registration protocol anycast (RFC 9665)",
+    ),
+    ("2001:2::/48", "benchmarking (RFC 5180)"),
+    ("2001:3::/32", "AMT (RFC 7450)"),
+    ("2001:4:112::/48", "AS112-v6 (RFC 7535)"),
+    ("2001:10::/28", "deprecated ORCHID (RFC 4843)"),
+    ("2001:20::/28", "ORCHIDv2 (RFC 7343)"),
+    ("2001:30::/28", "drone remote ID entity tags (RFC 9374)"),
+    ("2001:db8::/32", "documentation (RFC 3849)"),
+    (
+        "2620:4f:8000::/48",
+        "direct delegation AS112 service (RFC 7534)",
+    ),
+    ("3fff::/20", "documentation (RFC 9637)"),
+    ("5f00::/16", "segment routing (SRv6) SIDs (RFC 9602)"),
+    (
+        "fc00::/7",
+        "unique-local (RFC 4193), incl. fd00:ec2::254 metadata",
+    ),
+    ("fe80::/10", "link-local unicast (RFC 4291)"),
+    ("fec0::/10", "site-local, deprecated (RFC 3879)"),
+    ("ff00::/8", "multicast (RFC 4291)"),
 ];
 
-fn in_table(ip: IpAddr, table: &[(&str, &'static str)]) -> Option<&'static str> {
-    table.iter().find_map(|(cidr, why)| {
-        cidr.parse::<hookseal::Cidr>()
-            .ok()
-            .filter(|c| c.contains(ip))
-            .map(|_| *why)
+fn in_table(ip: IpAddr, table: &[(hookseal::Cidr, &'static str)]) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(c, _)| c.contains(ip))
+        .map(|(_, why)| *why)
+}
+
+/// A table's rows, parsed once.
+fn parsed(
+    table: &'static [(&'static str, &'static str)],
+    cell: &'static std::sync::OnceLock<Vec<(hookseal::Cidr, &'static str)>>,
+) -> &'static [(hookseal::Cidr, &'static str)] {
+    cell.get_or_init(|| {
+        table
+            .iter()
+            .map(|(c, why)| (c.parse().expect("a valid built-in range"), *why))
+            .collect()
     })
+}
+
+fn v4_table() -> &'static [(hookseal::Cidr, &'static str)] {
+    static CELL: std::sync::OnceLock<Vec<(hookseal::Cidr, &'static str)>> =
+        std::sync::OnceLock::new();
+    parsed(V4_BLOCKED, &CELL)
+}
+
+fn v6_table() -> &'static [(hookseal::Cidr, &'static str)] {
+    static CELL: std::sync::OnceLock<Vec<(hookseal::Cidr, &'static str)>> =
+        std::sync::OnceLock::new();
+    parsed(V6_BLOCKED, &CELL)
 }
 
 /// The IPv4 address an IPv6 address carries (mapped, 6to4, NAT64), if any.
@@ -70,34 +151,46 @@ fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
     None
 }
 
-/// Cloud metadata services: refused whatever an operator allowlist says (an
-/// allowlist of a private range must not open them).
-const METADATA: &[&str] = &[
-    "169.254.169.254", // AWS, GCP, Azure, OpenStack…
-    "169.254.170.2",   // AWS ECS task metadata
-    "169.254.169.123", // AWS time sync
-    "100.100.100.200", // Alibaba Cloud
-    "fd00:ec2::254",   // AWS over IPv6
-    "fd00:ec2::23",    // AWS DNS over IPv6
+/// Cloud metadata and platform services: refused whatever an operator
+/// allowlist says (an allowlist of a private range must not open them), and
+/// whatever the range they sit in (Azure's WireServer is a public address).
+pub const METADATA: &[(&str, &str)] = &[
+    (
+        "169.254.169.254",
+        "instance metadata (AWS, GCP, Azure, OpenStack, DigitalOcean…)",
+    ),
+    ("169.254.170.2", "AWS ECS task metadata"),
+    ("169.254.170.23", "AWS EKS pod identity agent"),
+    ("169.254.169.123", "AWS time sync"),
+    ("169.254.169.253", "AWS VPC DNS"),
+    ("169.254.0.23", "Tencent Cloud metadata"),
+    ("168.63.129.16", "Azure WireServer"),
+    ("192.0.0.192", "Oracle Cloud metadata"),
+    ("100.100.100.200", "Alibaba Cloud metadata"),
+    ("fd00:ec2::254", "AWS instance metadata over IPv6"),
+    ("fd00:ec2::23", "AWS EKS pod identity agent over IPv6"),
+    ("fd00:ec2::123", "AWS time sync over IPv6"),
+    ("fd00:ec2::253", "AWS VPC DNS over IPv6"),
 ];
 
-fn is_metadata(ip: IpAddr) -> bool {
+fn metadata(ip: IpAddr) -> Option<&'static str> {
     let ip = match ip {
         IpAddr::V6(v6) => embedded_v4(v6).map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
     };
     METADATA
         .iter()
-        .any(|m| m.parse::<IpAddr>().is_ok_and(|m| m == ip))
+        .find(|(m, _)| m.parse::<IpAddr>().is_ok_and(|m| m == ip))
+        .map(|(_, why)| *why)
 }
 
 /// Why `ip` is refused as a webhook destination, if it is.
 pub fn blocked_reason(ip: IpAddr) -> Option<&'static str> {
     match ip {
-        IpAddr::V4(v4) => in_table(IpAddr::V4(v4), V4_BLOCKED),
+        IpAddr::V4(v4) => in_table(IpAddr::V4(v4), v4_table()),
         IpAddr::V6(v6) => match embedded_v4(v6) {
-            Some(v4) => in_table(IpAddr::V4(v4), V4_BLOCKED),
-            None => in_table(IpAddr::V6(v6), V6_BLOCKED),
+            Some(v4) => in_table(IpAddr::V4(v4), v4_table()),
+            None => in_table(IpAddr::V6(v6), v6_table()),
         },
     }
 }
@@ -121,8 +214,8 @@ impl Guard {
 
     /// Refuses an address unless it is public or explicitly allowed.
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), String> {
-        if is_metadata(ip) {
-            return Err(format!("{ip} is a cloud metadata service"));
+        if let Some(what) = metadata(ip) {
+            return Err(format!("{ip} is a cloud metadata service ({what})"));
         }
         match blocked_reason(ip) {
             Some(why) if !self.allow.allows(ip) => Err(format!("{ip} is {why}")),
@@ -160,36 +253,70 @@ impl Guard {
 mod tests {
     use super::*;
 
+    /// Addresses inside a range: its first, one in the middle, its last.
+    fn samples(cidr: &str) -> Vec<IpAddr> {
+        let (addr, len) = cidr.split_once('/').unwrap();
+        let len: u32 = len.parse().unwrap();
+        match addr.parse::<IpAddr>().unwrap() {
+            IpAddr::V4(a) => {
+                let base = u32::from(a);
+                let span = if len == 0 {
+                    u32::MAX
+                } else {
+                    (1u32 << (32 - len)).wrapping_sub(1)
+                };
+                [base, base | (span / 2), base | span]
+                    .map(|x| IpAddr::V4(Ipv4Addr::from(x)))
+                    .to_vec()
+            }
+            IpAddr::V6(a) => {
+                let base = u128::from(a);
+                let span = if len == 0 {
+                    u128::MAX
+                } else {
+                    (1u128 << (128 - len)).wrapping_sub(1)
+                };
+                [base, base | (span / 2), base | span]
+                    .map(|x| IpAddr::V6(Ipv6Addr::from(x)))
+                    .to_vec()
+            }
+        }
+    }
+
+    /// Every row of both registries' tables, at its first, middle and last
+    /// address, is refused — and so is each address's IPv4-mapped form.
     #[test]
-    fn table() {
-        let blocked = [
-            "0.0.0.0",
-            "10.1.2.3",
-            "100.64.0.1",
-            "127.0.0.1",
-            "169.254.169.254",
-            "172.16.0.1",
-            "172.31.255.255",
-            "192.168.1.1",
-            "198.18.0.1",
-            "224.0.0.1",
-            "255.255.255.255",
-            "192.0.2.1",
-            "::",
-            "::1",
-            "::ffff:127.0.0.1",
-            "::ffff:10.0.0.1",
-            "64:ff9b::a9fe:a9fe",
-            "2002:a9fe:a9fe::1",
-            "fd00:ec2::254",
-            "fe80::1",
-            "ff02::1",
-            "2001:db8::1",
+    fn every_special_purpose_row_is_refused() {
+        let g = Guard::new(&[], true).unwrap();
+        for (cidr, why) in V4_BLOCKED.iter().chain(V6_BLOCKED) {
+            for ip in samples(cidr) {
+                assert!(blocked_reason(ip).is_some(), "{ip} ({cidr}, {why})");
+                assert!(g.check_ip(ip).is_err(), "{ip} ({cidr})");
+                if let IpAddr::V4(v4) = ip {
+                    let mapped = IpAddr::V6(v4.to_ipv6_mapped());
+                    assert!(g.check_ip(mapped).is_err(), "{mapped} ({cidr})");
+                    let nat64 = IpAddr::V6(Ipv6Addr::from(
+                        (0x64_ff9b_u128 << 96) | u32::from(v4) as u128,
+                    ));
+                    assert!(g.check_ip(nat64).is_err(), "{nat64} ({cidr})");
+                }
+            }
+        }
+        // The rows the issue named, by address.
+        for ip in [
+            "::ffff:0:7f00:1",
+            "::ffff:0:808:808",
+            "2001:2::1",
+            "2001:10::1",
+            "2001:20::1",
+            "3fff::1",
+            "3fff:fff:ffff::1",
+            "5f00::1",
             "::127.0.0.1",
-            "64:ff9b:1::1",
             "2001:0:4136:e378::1",
-        ];
-        for ip in blocked {
+            "2002:a9fe:a9fe::1",
+            "64:ff9b:1::1",
+        ] {
             assert!(
                 blocked_reason(ip.parse().unwrap()).is_some(),
                 "{ip} must be blocked"
@@ -200,9 +327,14 @@ mod tests {
             "1.1.1.1",
             "172.32.0.1",
             "100.128.0.1",
+            "192.0.1.1",
             "2606:4700::1111",
             "64:ff9b::808:808",
             "::ffff:8.8.8.8",
+            "2002:808:808::1",
+            "2400:cb00::1",
+            "4000::1",
+            "3fff:1000::1",
         ];
         for ip in allowed {
             assert_eq!(
@@ -217,6 +349,8 @@ mod tests {
     fn metadata_is_refused_whatever_the_allowlist() {
         let g = Guard::new(
             &[
+                "0.0.0.0/0".into(),
+                "::/0".into(),
                 "169.254.0.0/16".into(),
                 "fd00::/8".into(),
                 "100.64.0.0/10".into(),
@@ -225,11 +359,23 @@ mod tests {
         )
         .unwrap();
         assert!(g.check_ip("169.254.1.1".parse().unwrap()).is_ok());
+        assert!(g.check_ip("10.1.2.3".parse().unwrap()).is_ok());
+        for (m, _) in METADATA {
+            let ip: IpAddr = m.parse().unwrap();
+            assert!(g.check_ip(ip).is_err(), "{m}");
+            if let IpAddr::V4(v4) = ip {
+                let mapped = IpAddr::V6(v4.to_ipv6_mapped());
+                assert!(g.check_ip(mapped).is_err(), "{mapped}");
+            }
+        }
+        // The ones the security review named.
         for m in [
-            "169.254.169.254",
-            "::ffff:169.254.169.254",
-            "fd00:ec2::254",
+            "168.63.129.16",
+            "192.0.0.192",
+            "169.254.0.23",
             "100.100.100.200",
+            "fd00:ec2::254",
+            "169.254.169.254",
         ] {
             assert!(g.check_ip(m.parse().unwrap()).is_err(), "{m}");
         }

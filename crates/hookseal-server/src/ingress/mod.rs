@@ -332,7 +332,7 @@ fn passable(name: &str, required: &std::collections::BTreeMap<String, String>) -
         "key",
         "password",
     ];
-    !crate::delivery::RESERVED_HEADERS.contains(&name)
+    !crate::headers::is_connection_or_framing(name)
         && !matches!(name, "expect" | "user-agent" | "forwarded" | "x-real-ip")
         // What a client claims about the path it came by is not the provider's.
         && !name.starts_with("x-forwarded-")

@@ -386,6 +386,7 @@ impl SourceConfig {
                     max_concurrency: None,
                     enabled: true,
                     source: Some(self.name.clone()),
+                    from_config: true,
                     disabled_reason: None,
                     failing_since: None,
                     created_at: now,

@@ -64,6 +64,11 @@ pub struct Endpoint {
     /// those and no published messages).
     #[serde(default)]
     pub source: Option<String>,
+    /// Declared in the config file (a source's `forward`): only such an
+    /// endpoint may reach `ingress.forward_allow_cidrs`, and the API cannot
+    /// change its shape (the config file is its source of truth).
+    #[serde(default)]
+    pub from_config: bool,
     pub disabled_reason: Option<String>,
     /// When continuous failure started (ms), if failing.
     pub failing_since: Option<i64>,
@@ -72,7 +77,7 @@ pub struct Endpoint {
 }
 
 /// Fields to create or update an endpoint.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointInput {
     pub url: Option<String>,
@@ -195,6 +200,44 @@ pub struct ConfigEndpoint {
     pub endpoint: Endpoint,
     pub secret: Option<SealedSecret>,
     pub generated: SealedSecret,
+}
+
+/// What applying the config file's sources changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigSync {
+    /// Config sources no longer declared, removed.
+    pub removed_sources: Vec<String>,
+    /// Config endpoints no longer declared, removed.
+    pub removed_endpoints: Vec<String>,
+    /// Endpoints declared for the first time.
+    pub added_endpoints: Vec<String>,
+    /// Endpoints whose declared fields changed: (id, the fields' names).
+    pub changed_endpoints: Vec<(String, Vec<&'static str>)>,
+}
+
+impl Endpoint {
+    /// The fields the config file declares that differ between `self` and
+    /// `declared` (header values are compared, never shown).
+    pub fn declared_changes(&self, declared: &Endpoint) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut cmp = |name, differs: bool| {
+            if differs {
+                out.push(name)
+            }
+        };
+        cmp("url", self.url != declared.url);
+        cmp("description", self.description != declared.description);
+        cmp("event_types", self.event_types != declared.event_types);
+        cmp("headers", self.headers != declared.headers);
+        cmp("scheme", self.scheme != declared.scheme);
+        cmp("rate_limit", self.rate_limit != declared.rate_limit);
+        cmp(
+            "max_concurrency",
+            self.max_concurrency != declared.max_concurrency,
+        );
+        cmp("source", self.source != declared.source);
+        out
+    }
 }
 
 /// What the retention sweep removes.
@@ -564,7 +607,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         rows: Vec<SourceRow>,
         endpoints: Vec<ConfigEndpoint>,
-    ) -> Ticket<Vec<String>>;
+    ) -> Ticket<ConfigSync>;
     fn get_source(&self, name: &str) -> Result<SourceRow>;
     fn list_sources(&self) -> Result<Vec<SourceRow>>;
     /// Stored events of a source.
@@ -583,28 +626,6 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes expired dedup records, events past retention, old audit rows:
     /// up to `plan.step` rows of each kind, telling whether more remain.
     fn sweep(&self, plan: SweepPlan, now: i64) -> Ticket<SweepStats>;
-}
-
-/// Whether an endpoint was declared in the config file (a source's `forward`):
-/// only those may reach the `ingress.forward_allow_cidrs` ranges.
-pub fn is_config_endpoint(id: &str) -> bool {
-    id.starts_with("ep_cfg_")
-}
-
-/// Whether an endpoint's filter takes `event_type`.
-pub fn filter_matches(filters: &[String], event_type: &str) -> bool {
-    filters.is_empty()
-        || filters.iter().any(|f| {
-            if f == "*" {
-                true
-            } else if let Some(prefix) = f.strip_suffix(".*") {
-                event_type.len() > prefix.len()
-                    && event_type.starts_with(prefix)
-                    && event_type.as_bytes()[prefix.len()] == b'.'
-            } else {
-                f == event_type
-            }
-        })
 }
 
 /// A fresh id with a prefix (`ep_`, `msg_`, `dlv_`): the time, a per-process
@@ -667,18 +688,5 @@ mod tests {
             "{id}"
         );
         assert!(new_id("msg_") > id, "ids sort by creation");
-    }
-
-    #[test]
-    fn filters() {
-        let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(filter_matches(&[], "a.b"));
-        assert!(filter_matches(&f(&["*"]), "a.b"));
-        assert!(filter_matches(&f(&["invoice.*"]), "invoice.paid"));
-        assert!(filter_matches(&f(&["invoice.*"]), "invoice.paid.late"));
-        assert!(!filter_matches(&f(&["invoice.*"]), "invoice"));
-        assert!(!filter_matches(&f(&["invoice.*"]), "invoices.paid"));
-        assert!(filter_matches(&f(&["a", "invoice.paid"]), "invoice.paid"));
-        assert!(!filter_matches(&f(&["invoice.paid"]), "invoice.void"));
     }
 }

@@ -35,6 +35,7 @@ use super::*;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_gateway.sql"),
+    include_str!("../../migrations/sqlite/0003_hardening.sql"),
 ];
 
 type Completion = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
@@ -677,7 +678,8 @@ fn api_owned(c: &Connection, name: &str, what: &str) -> Result<()> {
 }
 
 const EP_COLS: &str = "id, url, description, event_types, headers, scheme, rate_limit, \
-    max_concurrency, enabled, disabled_reason, failing_since, created_at, updated_at, source";
+    max_concurrency, enabled, disabled_reason, failing_since, created_at, updated_at, source, \
+    from_config";
 
 /// Seals an endpoint's custom headers for the `headers` column.
 fn seal_headers(key: &DataKey, ep: &Endpoint) -> Result<String> {
@@ -734,6 +736,7 @@ fn endpoint_row_with(key: &DataKey, r: &Row<'_>) -> rusqlite::Result<Endpoint> {
         created_at: r.get(11)?,
         updated_at: r.get(12)?,
         source: r.get(13)?,
+        from_config: r.get(14)?,
     })
 }
 
@@ -802,12 +805,12 @@ fn put_endpoint(conn: &Connection, key: &DataKey, ep: &Endpoint, insert: bool) -
     invalidate_targets();
     let sql = if insert {
         format!(
-            "INSERT INTO endpoints ({EP_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+            "INSERT INTO endpoints ({EP_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"
         )
     } else {
         "UPDATE endpoints SET url=?2, description=?3, event_types=?4, headers=?5, scheme=?6, \
          rate_limit=?7, max_concurrency=?8, enabled=?9, disabled_reason=?10, failing_since=?11, \
-         created_at=?12, updated_at=?13, source=?14 WHERE id=?1"
+         created_at=?12, updated_at=?13, source=?14, from_config=?15 WHERE id=?1"
             .to_string()
     };
     let n = conn.execute(
@@ -826,7 +829,8 @@ fn put_endpoint(conn: &Connection, key: &DataKey, ep: &Endpoint, insert: bool) -
             ep.failing_since,
             ep.created_at,
             ep.updated_at,
-            ep.source
+            ep.source,
+            ep.from_config
         ],
     )?;
     if n == 0 {
@@ -966,7 +970,7 @@ impl Store for SqliteStore {
             };
             // Published messages go to subscriptions, never to a source's forwards.
             fan_out(c, &key, &m, now, |ep| {
-                ep.source.is_none() && filter_matches(&ep.event_types, &m.event_type)
+                ep.source.is_none() && crate::event_types::filter_matches(&ep.event_types, &m.event_type)
             })?;
             Ok((m, true))
         })
@@ -1249,7 +1253,7 @@ impl Store for SqliteStore {
                 headers: ev.headers,
             };
             let deliveries = fan_out(c, &key, &m, now, |ep| {
-                ep.source == m.source && filter_matches(&ep.event_types, &m.event_type)
+                ep.source == m.source && crate::event_types::filter_matches(&ep.event_types, &m.event_type)
             })?;
             Ok(Ingested::Accepted {
                 message_id: m.id,
@@ -1310,7 +1314,7 @@ impl Store for SqliteStore {
         &self,
         rows: Vec<SourceRow>,
         endpoints: Vec<ConfigEndpoint>,
-    ) -> Ticket<Vec<String>> {
+    ) -> Ticket<ConfigSync> {
         let key = self.key.clone();
         self.write(move |c| {
             invalidate_targets();
@@ -1352,45 +1356,57 @@ impl Store for SqliteStore {
                     )?;
                 }
             }
-            // Declared endpoints: upsert; config endpoints no longer declared go.
+            // Declared endpoints: the config file is their source of truth, so
+            // every declared field is applied (state — enabled, failing — stays);
+            // config endpoints no longer declared go.
+            let mut report = ConfigSync {
+                removed_sources: stale,
+                ..Default::default()
+            };
             let keep: Vec<&str> = endpoints.iter().map(|e| e.endpoint.id.as_str()).collect();
             let old: Vec<String> = c
-                .prepare("SELECT id FROM endpoints WHERE id LIKE 'ep_cfg_%'")?
+                .prepare("SELECT id FROM endpoints WHERE from_config = 1")?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             for id in old.iter().filter(|id| !keep.contains(&id.as_str())) {
                 c.execute("DELETE FROM endpoints WHERE id = ?1", [id])?;
+                report.removed_endpoints.push(id.clone());
             }
             for ce in &endpoints {
-                let ep = &ce.endpoint;
-                let exists: Option<i64> = c
-                    .prepare_cached("SELECT 1 FROM endpoints WHERE id = ?1")?
-                    .query_row([&ep.id], |r| r.get(0))
+                let declared = &ce.endpoint;
+                let stored = c
+                    .prepare_cached(&format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"))?
+                    .query_row([&declared.id], endpoint_row(&key))
                     .optional()?;
-                let fresh = exists.is_none();
-                if fresh {
-                    put_endpoint(c, &key, ep, true)?;
-                } else {
-                    // The config owns the shape; state (enabled, failing) stays.
-                    c.execute(
-                        "UPDATE endpoints SET url = ?2, description = ?3, headers = ?4, scheme = ?5, \
-                         rate_limit = ?6, max_concurrency = ?7, source = ?8, updated_at = ?9 WHERE id = ?1",
-                        params![
-                            ep.id,
-                            ep.url,
-                            ep.description,
-                            seal_headers(&key, ep)?,
-                            serde_json::to_string(&ep.scheme).map_err(anyhow::Error::from)?,
-                            ep.rate_limit,
-                            ep.max_concurrency,
-                            ep.source,
-                            ep.updated_at
-                        ],
-                    )?;
+                let fresh = stored.is_none();
+                match stored {
+                    None => {
+                        put_endpoint(c, &key, declared, true)?;
+                        report.added_endpoints.push(declared.id.clone());
+                    }
+                    Some(mut ep) => {
+                        let changed = ep.declared_changes(declared);
+                        if !changed.is_empty() || !ep.from_config {
+                            ep.url = declared.url.clone();
+                            ep.description = declared.description.clone();
+                            ep.event_types = declared.event_types.clone();
+                            ep.headers = declared.headers.clone();
+                            ep.scheme = declared.scheme.clone();
+                            ep.rate_limit = declared.rate_limit;
+                            ep.max_concurrency = declared.max_concurrency;
+                            ep.source = declared.source.clone();
+                            ep.from_config = true;
+                            ep.updated_at = declared.updated_at;
+                            put_endpoint(c, &key, &ep, false)?;
+                        }
+                        if !changed.is_empty() {
+                            report.changed_endpoints.push((ep.id.clone(), changed));
+                        }
+                    }
                 }
                 let secret = match (&ce.secret, fresh) {
                     (Some(s), _) => {
-                        c.execute("DELETE FROM endpoint_secrets WHERE endpoint_id = ?1", [&ep.id])?;
+                        c.execute("DELETE FROM endpoint_secrets WHERE endpoint_id = ?1", [&declared.id])?;
                         Some(s)
                     }
                     (None, true) => Some(&ce.generated),
@@ -1399,11 +1415,11 @@ impl Store for SqliteStore {
                 if let Some(sec) = secret {
                     c.execute(
                         "INSERT INTO endpoint_secrets (endpoint_id, sealed, created_at) VALUES (?1, ?2, ?3)",
-                        params![ep.id, sec.sealed, sec.created_at],
+                        params![declared.id, sec.sealed, sec.created_at],
                     )?;
                 }
             }
-            Ok(stale)
+            Ok(report)
         })
     }
 
@@ -1787,6 +1803,7 @@ mod tests {
                 max_concurrency: None,
                 enabled: true,
                 source: None,
+                from_config: false,
                 disabled_reason: None,
                 failing_since: None,
                 created_at: 0,

@@ -1,0 +1,15 @@
+-- hookseal SQLite schema, version 3: hardening.
+-- Endpoints declared in the config file (a source's forward list). Only these
+-- may reach ingress.forward_allow_cidrs, and the API cannot change their
+-- shape: the privilege follows what the operator wrote, not an id's prefix.
+ALTER TABLE endpoints ADD COLUMN from_config INTEGER NOT NULL DEFAULT 0;
+UPDATE endpoints SET from_config = 1 WHERE id LIKE 'ep_cfg_%';
+-- 1 when the payload (and the inbound headers) are sealed under the data key
+-- (store.encrypt_payloads).
+ALTER TABLE messages ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+-- The readiness probe's row: /readyz rewrites it through the writer.
+CREATE TABLE probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at INTEGER NOT NULL,
+    filler BLOB NOT NULL
+);
