@@ -14,6 +14,7 @@ macro_rules! out {
     }};
 }
 
+mod admin_token;
 mod args;
 mod keys;
 mod providers;
@@ -48,6 +49,11 @@ enum Command {
     Providers(providers::ProvidersArgs),
     /// Run the webhook server: a signed, durable delivery queue on an embedded SQLite file.
     Serve(serve::ServeArgs),
+    /// The server's admin token: rotate it, or make one to supply.
+    AdminToken {
+        #[command(subcommand)]
+        command: admin_token::AdminTokenCommand,
+    },
 }
 
 /// A failure that maps to an exit code.
@@ -80,6 +86,7 @@ fn main() -> ExitCode {
         Command::Keys { command } => keys::run(command),
         Command::Providers(a) => providers::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::AdminToken { command } => admin_token::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

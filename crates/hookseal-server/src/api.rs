@@ -210,13 +210,34 @@ pub fn bearer_token(value: &str) -> Option<&str> {
 }
 
 async fn readyz(State(s): State<AppState>) -> Response {
-    // Ready means both paths answer: a read, and a write through the writer thread.
+    // Ready means the store answers a read and commits a real write through
+    // the writer, and its disk has room (a write into WAL space already
+    // allocated can succeed on a full disk, until the next one cannot).
     let store = s.store.clone();
     let read = tokio::task::spawn_blocking(move || store.queue_stats(now_ms())).await;
     let write = tokio::time::timeout(std::time::Duration::from_secs(5), s.store.ping()).await;
+    let unready = |why: String| {
+        tracing::warn!(reason = %why, "not ready");
+        (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}")).into_response()
+    };
     match (read, write) {
-        (Ok(Ok(_)), Ok(Ok(()))) => "ready".into_response(),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response(),
+        (Ok(Ok(_)), Ok(Ok(()))) => {}
+        (Ok(Err(e)), _) => return unready(format!("the store cannot be read ({e})")),
+        (_, Ok(Err(e))) => return unready(format!("the store cannot be written ({e})")),
+        _ => return unready("the store did not answer in time".into()),
+    }
+    let dir = &s.cfg.server.data_dir;
+    match crate::disk::free_bytes(dir) {
+        Ok(free) if free < s.cfg.server.min_free_disk_bytes => unready(format!(
+            "{free} bytes free on the data directory's file system, below \
+             server.min_free_disk_bytes ({})",
+            s.cfg.server.min_free_disk_bytes
+        )),
+        Ok(_) => "ready".into_response(),
+        Err(e) => unready(format!(
+            "cannot read the free space of {}: {e}",
+            dir.display()
+        )),
     }
 }
 

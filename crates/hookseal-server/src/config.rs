@@ -38,6 +38,8 @@ pub struct ServerConfig {
     pub max_connections_per_client: usize,
     pub tls_cert_file: String,
     pub tls_key_file: String,
+    pub admin_token_file: String,
+    pub min_free_disk_bytes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -125,6 +127,12 @@ impl Config {
             merge(&mut value, over);
         }
         for (k, v) in env {
+            // The one documented short form.
+            let k = if k == "HOOKSEAL_ADMIN_TOKEN_FILE" {
+                "HOOKSEAL_SERVER__ADMIN_TOKEN_FILE".to_string()
+            } else {
+                k
+            };
             let Some(rest) = k.strip_prefix("HOOKSEAL_") else {
                 continue;
             };

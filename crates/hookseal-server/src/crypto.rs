@@ -3,32 +3,103 @@
 //!
 //! Endpoint secrets are sealed with AES-256-GCM under the data key before they
 //! reach the database, so a copy of the database alone reveals no secret. The
-//! admin token is stored only as its SHA-256; it is printed once, at creation.
+//! admin token is stored only as its SHA-256; it is printed once, after the
+//! server has started (or the operator supplies it, see [`AdminToken`]).
+//!
+//! Both files are written whole or not at all: to a temporary file, synced,
+//! renamed into place, and the directory synced. A crash or a full disk
+//! leaves either no file or the whole file, never a short one; a key that
+//! exists is never overwritten, and one that is malformed stops the server
+//! with what to do, rather than a fresh key that opens none of the stored
+//! secrets.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use base64::Engine;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
 
-const KEY_FILE: &str = "data.key";
-const TOKEN_FILE: &str = "admin-token.sha256";
+/// The data-encryption key's file in the data directory.
+pub const KEY_FILE: &str = "data.key";
+/// The admin token's hash's file in the data directory.
+pub const TOKEN_FILE: &str = "admin-token.sha256";
 
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+/// Writes `bytes` to `path` (mode 0600) atomically: a temporary file beside
+/// it is written and synced, then renamed over `path`, then the directory is
+/// synced so the rename itself survives a crash. With `replace` false, an
+/// existing `path` is an error and is left as it is.
+pub fn write_atomically(path: &Path, bytes: &[u8], replace: bool) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| anyhow::anyhow!("{} is not a file path", path.display()))?;
+    if !replace && path.exists() {
+        anyhow::bail!("{} exists already; it is never overwritten", path.display());
     }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
+    let mut nonce = [0u8; 6];
+    SystemRandom::new()
+        .fill(&mut nonce)
+        .map_err(|_| anyhow::anyhow!("no randomness"))?;
+    let tmp = dir.join(format!(
+        ".{name}.tmp-{}",
+        hookseal::codec::hex_encode(&nonce)
+    ));
+    let written = (|| -> anyhow::Result<()> {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(&tmp)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", tmp.display()))?;
+        f.write_all(bytes)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?;
+        // Only this process writes these files (it holds the data
+        // directory's lock), so nothing can appear between the check above
+        // and the rename.
+        std::fs::rename(&tmp, path)
+            .map_err(|e| anyhow::anyhow!("cannot rename {} into place: {e}", tmp.display()))?;
+        sync_dir(dir)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// Syncs a directory, so a rename or a new file in it survives a crash.
+fn sync_dir(dir: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| anyhow::anyhow!("cannot sync {}: {e}", dir.display()))?;
     Ok(())
+}
+
+/// Removes the temporary files an interrupted [`write_atomically`] left
+/// behind (they were never renamed, so nothing refers to them).
+pub fn remove_interrupted_writes(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if [KEY_FILE, TOKEN_FILE]
+            .iter()
+            .any(|f| name.starts_with(&format!(".{f}.tmp-")))
+        {
+            tracing::info!(file = %name, "removing what an interrupted write left");
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Creates the data directory, owner-only. An existing directory is left as
@@ -61,23 +132,38 @@ pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
 pub struct DataKey(LessSafeKey);
 
 impl DataKey {
-    /// Loads `data.key`, creating it on first start.
-    pub fn load_or_create(dir: &Path) -> anyhow::Result<DataKey> {
+    /// Loads `data.key`, creating it on first start (with `may_create`:
+    /// the caller has checked that no stored secret needs an older key).
+    pub fn load_or_create(dir: &Path, may_create: bool) -> anyhow::Result<DataKey> {
         let path = dir.join(KEY_FILE);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && may_create => {
                 let mut k = [0u8; 32];
                 SystemRandom::new()
                     .fill(&mut k)
                     .map_err(|_| anyhow::anyhow!("no randomness"))?;
-                write_private(&path, &k)?;
+                write_atomically(&path, &k, false)?;
                 k.to_vec()
             }
             Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
         };
-        anyhow::ensure!(bytes.len() == 32, "{} is not a 32-byte key", path.display());
-        let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| anyhow::anyhow!("bad key"))?;
+        DataKey::from_bytes(&bytes).map_err(|_| {
+            anyhow::anyhow!(
+                "{} is {} bytes, not a 32-byte key: it is damaged (a copy cut short, or an \
+                 interrupted write by a hookseal older than 0.2). It was left as it is. Restore \
+                 it from a backup; without one, the secrets stored in this data directory cannot \
+                 be opened — move the directory aside and start with an empty one",
+                path.display(),
+                bytes.len()
+            )
+        })
+    }
+
+    /// A key from its 32 bytes.
+    pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<DataKey> {
+        anyhow::ensure!(bytes.len() == 32, "a data key is 32 bytes");
+        let key = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| anyhow::anyhow!("bad key"))?;
         Ok(DataKey(LessSafeKey::new(key)))
     }
 
@@ -126,49 +212,176 @@ impl DataKey {
 }
 
 /// The admin API's bearer token, held as its SHA-256.
-pub struct AdminToken([u8; 32]);
+///
+/// Where it comes from, in order: a file the operator names
+/// (`server.admin_token_file`, whose first line is the token; nothing of it
+/// is written to the data directory), else the hash in the data directory's
+/// `admin-token.sha256`, else a new token made at the first start, whose
+/// hash is written — and the token printed — only once the server is
+/// listening ([`AdminToken::commit`]), so a start that fails consumes
+/// nothing. `hookseal admin-token rotate` replaces the hash file; a running
+/// server notices within a second.
+pub struct AdminToken {
+    /// The hash in use.
+    hash: Mutex<[u8; 32]>,
+    /// The hash file a running server re-reads when it changes, with the
+    /// state it was last read in and when that was looked at.
+    watched: Option<Watched>,
+    /// A new token, not yet written or shown.
+    fresh: Mutex<Option<String>>,
+}
+
+struct Watched {
+    path: PathBuf,
+    seen: Mutex<(Option<std::time::SystemTime>, std::time::Instant)>,
+}
+
+/// A new token's text.
+pub fn new_token() -> anyhow::Result<String> {
+    let mut raw = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut raw)
+        .map_err(|_| anyhow::anyhow!("no randomness"))?;
+    Ok(format!(
+        "hs_admin_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    ))
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    let d = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+    let mut h = [0u8; 32];
+    h.copy_from_slice(d.as_ref());
+    h
+}
+
+fn read_hash(path: &Path) -> anyhow::Result<Option<[u8; 32]>> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b.try_into().map_err(|b: Vec<u8>| {
+            anyhow::anyhow!(
+                "{} is {} bytes, not a 32-byte token hash: it is damaged. Make a new token with \
+                 `hookseal admin-token rotate --data-dir {}`",
+                path.display(),
+                b.len(),
+                path.parent().unwrap_or(Path::new(".")).display()
+            )
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+fn mtime(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
 
 impl AdminToken {
-    /// Loads the token hash; on first start creates a token and returns it (once).
-    pub fn load_or_create(dir: &Path) -> anyhow::Result<(AdminToken, Option<String>)> {
-        let path = dir.join(TOKEN_FILE);
-        match std::fs::read(&path) {
-            Ok(b) => {
-                let h: [u8; 32] = b
-                    .try_into()
-                    .map_err(|_| anyhow::anyhow!("{} is corrupt", path.display()))?;
-                Ok((AdminToken(h), None))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut raw = [0u8; 32];
-                SystemRandom::new()
-                    .fill(&mut raw)
-                    .map_err(|_| anyhow::anyhow!("no randomness"))?;
-                let token = format!(
-                    "hs_admin_{}",
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-                );
-                let t = AdminToken::from_token(&token);
-                write_private(&path, &t.0)?;
-                Ok((t, Some(token)))
-            }
-            Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    /// The token for a server on `dir`: from `token_file` if given, else the
+    /// stored hash, else a new one (written and shown by [`AdminToken::commit`]).
+    pub fn load(dir: &Path, token_file: Option<&Path>) -> anyhow::Result<AdminToken> {
+        if let Some(f) = token_file {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| anyhow::anyhow!("server.admin_token_file {}: {e}", f.display()))?;
+            let token = text.lines().next().unwrap_or("").trim();
+            anyhow::ensure!(
+                token.len() >= 24 && token.bytes().all(|b| b.is_ascii_graphic()),
+                "server.admin_token_file {}: its first line must be a token of at least 24 \
+                 visible characters (`hookseal admin-token new` makes one)",
+                f.display()
+            );
+            return Ok(AdminToken::from_token(token));
         }
+        let path = dir.join(TOKEN_FILE);
+        let (hash, fresh) = match read_hash(&path)? {
+            Some(h) => (h, None),
+            None => {
+                let t = new_token()?;
+                (digest(&t), Some(t))
+            }
+        };
+        Ok(AdminToken {
+            hash: Mutex::new(hash),
+            watched: Some(Watched {
+                seen: Mutex::new((mtime(&path), std::time::Instant::now())),
+                path,
+            }),
+            fresh: Mutex::new(fresh),
+        })
+    }
+
+    /// Once the server is listening: writes a new token's hash and returns
+    /// the token to show (once). None when the token existed already.
+    pub fn commit(&self) -> anyhow::Result<Option<String>> {
+        let Some(token) = self.fresh.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+            return Ok(None);
+        };
+        let w = self
+            .watched
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("a supplied token is not stored"))?;
+        write_atomically(&w.path, &digest(&token), false)?;
+        *w.seen.lock().unwrap_or_else(|p| p.into_inner()) =
+            (mtime(&w.path), std::time::Instant::now());
+        Ok(Some(token))
+    }
+
+    /// Makes a new token for the data directory `dir`, replacing the stored
+    /// hash (a running server takes it within a second); returns the token.
+    pub fn rotate(dir: &Path) -> anyhow::Result<String> {
+        anyhow::ensure!(
+            dir.is_dir(),
+            "{} is not a data directory (server.data_dir)",
+            dir.display()
+        );
+        let token = new_token()?;
+        write_atomically(&dir.join(TOKEN_FILE), &digest(&token), true)?;
+        Ok(token)
     }
 
     /// The token with this plaintext.
     pub fn from_token(token: &str) -> AdminToken {
-        let d = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
-        let mut h = [0u8; 32];
-        h.copy_from_slice(d.as_ref());
-        AdminToken(h)
+        AdminToken {
+            hash: Mutex::new(digest(token)),
+            watched: None,
+            fresh: Mutex::new(None),
+        }
+    }
+
+    /// Re-reads the hash file if it changed (at most once a second).
+    fn refresh(&self) {
+        let Some(w) = &self.watched else { return };
+        let mut seen = w.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.1.elapsed() < std::time::Duration::from_secs(1) {
+            return;
+        }
+        seen.1 = std::time::Instant::now();
+        let now = mtime(&w.path);
+        if now == seen.0 {
+            return;
+        }
+        match read_hash(&w.path) {
+            Ok(Some(h)) => {
+                *self.hash.lock().unwrap_or_else(|p| p.into_inner()) = h;
+                seen.0 = now;
+                tracing::info!(file = %w.path.display(), "admin token replaced");
+            }
+            // Not written yet (a fresh token before commit), or damaged:
+            // keep the hash in use, and say so once.
+            Ok(None) => {}
+            Err(e) => {
+                seen.0 = now;
+                tracing::error!(error = %e, "admin token file unreadable; the previous token stays");
+            }
+        }
     }
 
     /// Whether `presented` is the token (constant time over the hashes).
     pub fn check(&self, presented: &str) -> bool {
-        let d = ring::digest::digest(&ring::digest::SHA256, presented.as_bytes());
+        self.refresh();
+        let d = digest(presented);
+        let h = *self.hash.lock().unwrap_or_else(|p| p.into_inner());
         let mut acc = 0u8;
-        for (a, b) in d.as_ref().iter().zip(self.0) {
+        for (a, b) in d.iter().zip(h) {
             acc |= a ^ b;
         }
         std::hint::black_box(acc) == 0
@@ -188,26 +401,111 @@ mod tests {
         assert!(DataKey::ephemeral().open("ep_1", &s).is_err());
     }
 
-    #[test]
-    fn token_created_once_with_private_files() {
-        let dir = std::env::temp_dir().join(format!("hs-crypto-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+    fn tempdir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("hs-crypto-{name}-{}", crate::store::new_id("")));
         ensure_data_dir(&dir).unwrap();
-        let (t, printed) = AdminToken::load_or_create(&dir).unwrap();
-        let token = printed.unwrap();
+        dir
+    }
+
+    #[test]
+    fn token_written_only_on_commit_and_once() {
+        let dir = tempdir("token");
+        let t = AdminToken::load(&dir, None).unwrap();
+        assert!(
+            !dir.join(TOKEN_FILE).exists(),
+            "nothing written before commit"
+        );
+        // A start that fails before commit consumes nothing: the next start
+        // makes its own.
+        drop(t);
+        let t = AdminToken::load(&dir, None).unwrap();
+        let token = t.commit().unwrap().unwrap();
         assert!(t.check(&token) && !t.check("nope"));
-        let (t2, again) = AdminToken::load_or_create(&dir).unwrap();
-        assert!(again.is_none() && t2.check(&token));
-        DataKey::load_or_create(&dir).unwrap();
+        assert_eq!(t.commit().unwrap(), None, "shown once");
+        let again = AdminToken::load(&dir, None).unwrap();
+        assert_eq!(again.commit().unwrap(), None);
+        assert!(again.check(&token));
+        DataKey::load_or_create(&dir, true).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join(KEY_FILE))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
+            for f in [KEY_FILE, TOKEN_FILE] {
+                let mode = std::fs::metadata(dir.join(f)).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "{f}");
+            }
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_rotation_reaches_a_running_server() {
+        let dir = tempdir("rotate");
+        let t = AdminToken::load(&dir, None).unwrap();
+        let old = t.commit().unwrap().unwrap();
+        let new = AdminToken::rotate(&dir).unwrap();
+        assert_ne!(old, new);
+        // Within a second the running server's check follows the file.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !t.check(&new) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "rotation not picked up"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(!t.check(&old));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_supplied_token_file() {
+        let dir = tempdir("supplied");
+        let f = dir.join("tok");
+        std::fs::write(&f, "short\n").unwrap();
+        assert!(AdminToken::load(&dir, Some(&f)).is_err());
+        std::fs::write(&f, "hs_admin_supplied_by_the_operator_123\nignored").unwrap();
+        let t = AdminToken::load(&dir, Some(&f)).unwrap();
+        assert!(t.check("hs_admin_supplied_by_the_operator_123"));
+        assert_eq!(t.commit().unwrap(), None);
+        assert!(
+            !dir.join(TOKEN_FILE).exists(),
+            "a supplied token is not stored"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_key_is_refused_and_left_alone() {
+        let dir = tempdir("key");
+        for len in [0usize, 16, 33] {
+            std::fs::write(dir.join(KEY_FILE), vec![7u8; len]).unwrap();
+            let e = DataKey::load_or_create(&dir, true)
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(
+                e.contains(&format!("is {len} bytes")) && e.contains("backup"),
+                "{e}"
+            );
+            assert_eq!(
+                std::fs::read(dir.join(KEY_FILE)).unwrap().len(),
+                len,
+                "untouched"
+            );
+        }
+        std::fs::remove_file(dir.join(KEY_FILE)).unwrap();
+        // No key and one may not be made: an error, not a fresh key.
+        assert!(DataKey::load_or_create(&dir, false).is_err());
+        assert!(!dir.join(KEY_FILE).exists());
+        // A temporary file an interrupted write left is cleaned up; the key
+        // is made whole.
+        std::fs::write(dir.join(".data.key.tmp-abcdef"), b"partial").unwrap();
+        remove_interrupted_writes(&dir);
+        assert!(!dir.join(".data.key.tmp-abcdef").exists());
+        DataKey::load_or_create(&dir, true).unwrap();
+        assert_eq!(std::fs::read(dir.join(KEY_FILE)).unwrap().len(), 32);
+        assert!(write_atomically(&dir.join(KEY_FILE), &[0; 32], false).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -17,6 +17,7 @@ pub mod api;
 pub mod config;
 pub mod crypto;
 pub mod delivery;
+pub mod disk;
 pub mod event_types;
 pub mod headers;
 pub mod ingress;
@@ -61,20 +62,19 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     // Held by the store, so until every task using it is gone (the OS
     // releases it however the process ends).
     let lock = lock_data_dir(dir)?;
+    crypto::remove_interrupted_writes(dir);
     let db = dir.join("hookseal.sqlite3");
-    if db.exists() && !dir.join("data.key").exists() {
+    if db.exists() && !dir.join(crypto::KEY_FILE).exists() {
         anyhow::bail!(
             "{} exists but its data.key is missing: the stored secrets cannot be opened \
              (restore data.key, or start with an empty data directory)",
             db.display()
         );
     }
-    let key = Arc::new(crypto::DataKey::load_or_create(dir)?);
-    let (token, printed) = crypto::AdminToken::load_or_create(dir)?;
-    if let Some(t) = printed {
-        // Shown once: only its hash is kept.
-        println!("admin token (shown once, keep it): {t}");
-    }
+    let key = Arc::new(crypto::DataKey::load_or_create(dir, !db.exists())?);
+    let token_file = (!cfg.server.admin_token_file.is_empty())
+        .then(|| std::path::Path::new(&cfg.server.admin_token_file));
+    let token = crypto::AdminToken::load(dir, token_file)?;
     let wake = Arc::new(Notify::new());
     // New deliveries go straight to the engine (up to one round of its
     // workers waiting); the rest are claimed from the queue.
@@ -157,6 +157,12 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.server.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data_dir = %dir.display(), "hookseal serving");
+    // A new token is written and shown only now that the server starts:
+    // a start that failed earlier consumed nothing. Shown once (only its
+    // hash is kept); `server.admin_token_file` keeps it out of logs.
+    if let Some(t) = state.token.commit()? {
+        println!("admin token (shown once, keep it): {t}");
+    }
     println!("hookseal listening on {scheme}://{addr}");
     tokio::spawn(engine.run());
     tokio::spawn(ingress.clone().run_audit_writer());

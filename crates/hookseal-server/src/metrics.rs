@@ -32,6 +32,7 @@ pub struct Metrics {
 #[derive(Default)]
 pub struct SourceCounters {
     accepted: AtomicU64,
+    duplicate: AtomicU64,
     replayed: AtomicU64,
     forwarded: AtomicU64,
     rejected: Mutex<BTreeMap<&'static str, u64>>,
@@ -40,6 +41,9 @@ pub struct SourceCounters {
 impl SourceCounters {
     pub fn accepted(&self) {
         self.accepted.fetch_add(1, Relaxed);
+    }
+    pub fn duplicate(&self) {
+        self.duplicate.fetch_add(1, Relaxed);
     }
     pub fn replayed(&self) {
         self.replayed.fetch_add(1, Relaxed);
@@ -202,6 +206,11 @@ impl Metrics {
                 "hookseal_inbound_accepted_total",
                 "Inbound webhooks verified and durably stored.",
                 (|c: &SourceCounters| c.accepted.load(Relaxed)) as fn(&SourceCounters) -> u64,
+            ),
+            (
+                "hookseal_inbound_duplicate_total",
+                "Inbound webhooks answered 2xx as retries of an event already accepted (same id, same body); stored once.",
+                |c: &SourceCounters| c.duplicate.load(Relaxed),
             ),
             (
                 "hookseal_inbound_replayed_total",

@@ -13,3 +13,7 @@ CREATE TABLE probe (
     at INTEGER NOT NULL,
     filler BLOB NOT NULL
 );
+-- The SHA-256 of the body an inbound id was accepted with: the same id with
+-- the same body again is a provider's retry (answered 2xx, stored once); with
+-- another body it is refused as a replay. NULL for records from version 2.
+ALTER TABLE inbound_seen ADD COLUMN digest BLOB;

@@ -30,7 +30,7 @@ use tokio::sync::Semaphore;
 use crate::config::IngressConfig;
 use crate::crypto::DataKey;
 use crate::delivery::now_ms;
-use crate::limits::{PerClient, Place};
+use crate::limits::{BodyBudget, PerClient};
 use crate::metrics::{Metrics, SourceCounters};
 use crate::store::{InboundEvent, Ingested, RejectionRecord, Store, StoreError};
 
@@ -182,11 +182,9 @@ pub struct Ingress {
     pub key: Arc<DataKey>,
     pub metrics: Arc<Metrics>,
     permits: Arc<Semaphore>,
-    /// KiB of request bodies being read or held, all requests together.
-    body_budget: Arc<Semaphore>,
-    /// KiB of that budget one client may hold.
-    client_share_kib: u32,
-    /// Requests in progress per client, and the body KiB they hold.
+    /// KiB of request bodies being read or held, shared fairly by clients.
+    bodies: Arc<BodyBudget>,
+    /// Requests in progress per client.
     per_ip: Arc<PerClient>,
     trusted: IpAllowlist,
     proxy_header: hookseal::ip::ProxyHeader,
@@ -207,8 +205,7 @@ impl Ingress {
             key,
             metrics,
             permits: Arc::new(Semaphore::new(cfg.max_concurrency)),
-            body_budget: Arc::new(Semaphore::new(budget_kib(cfg) as usize)),
-            client_share_kib: client_share_kib(budget_kib(cfg)),
+            bodies: BodyBudget::new(budget_kib(cfg)),
             per_ip: PerClient::new(cfg.max_per_ip),
             trusted: IpAllowlist::parse(&cfg.trusted_proxies)?,
             proxy_header: if cfg.proxy_header == "forwarded" {
@@ -231,15 +228,6 @@ impl Ingress {
         self.sources
             .reload(&*self.store, &self.key, &self.metrics, name)
             .map(|_| ())
-    }
-
-    /// Reserves room for a body of `bytes` in the budget of bodies in flight,
-    /// if there is room now, both in all and in the share of `slot`'s client
-    /// (a body larger than the share takes all of it).
-    fn hold_body(&self, slot: &mut Place, bytes: u64) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        let kib = bytes.div_ceil(1024).clamp(1, self.client_share_kib as u64) as u32;
-        let permit = self.body_budget.clone().try_acquire_many_owned(kib).ok()?;
-        slot.add(kib, self.client_share_kib).then_some(permit)
     }
 
     /// Counts, logs and audits a refusal, and answers it generically.
@@ -304,13 +292,6 @@ fn budget_kib(cfg: &IngressConfig) -> u32 {
     (cfg.max_body_bytes_in_flight / 1024).clamp(1, u32::MAX as u64) as u32
 }
 
-/// One client's share of the body budget: an eighth, at least 1 MiB (the
-/// default body limit), at most all of it. A client declaring large bodies
-/// and sending nothing cannot hold the room of every other one.
-fn client_share_kib(budget_kib: u32) -> u32 {
-    (budget_kib / 8).max(1024).min(budget_kib)
-}
-
 /// The `/in/{source}` routes.
 pub fn router(ingress: Arc<Ingress>) -> Router {
     Router::new()
@@ -341,6 +322,47 @@ fn passable(name: &str, required: &std::collections::BTreeMap<String, String>) -
         && !name.starts_with("svix-")
         && !CREDENTIAL_HINTS.iter().any(|h| name.contains(h))
         && !required.keys().any(|r| r.eq_ignore_ascii_case(name))
+}
+
+/// What an accepted request's replay protection remembers, if anything.
+///
+/// - A signed id (Standard Webhooks, GitHub's delivery id…) is remembered
+///   for the source's `dedup_secs` at least: providers retry an id with fresh
+///   timestamps long after the signature's window.
+/// - A signed timestamp without an id bounds a replay by the window: the
+///   signature's fingerprint is remembered until the window closes.
+/// - A scheme that signs neither (a body-only HMAC such as Jodo's or Joy
+///   Loyalty's, a static token) cannot tell a replay from a second event
+///   with the same body. Replays of those are refused only when the source
+///   opts in with `dedup_secs`; then a repeat of the same body inside that
+///   window is refused too, a legitimate one included.
+fn replay_key(
+    verified: &hookseal::Verified<'_>,
+    def: &SourceConfig,
+    body: &[u8],
+    now: i64,
+) -> Option<crate::store::Dedup> {
+    let digest: [u8; 32] = ring::digest::digest(&ring::digest::SHA256, body)
+        .as_ref()
+        .try_into()
+        .expect("SHA-256 is 32 bytes");
+    let (key, until) = match (verified.dedup(), verified.id.is_some(), verified.timestamp) {
+        (Some((k, until)), true, _) => (
+            k.to_string(),
+            until
+                .saturating_mul(1000)
+                .max(now + def.dedup_secs() * 1000),
+        ),
+        (Some((k, until)), false, Some(_)) => (k.to_string(), until.saturating_mul(1000)),
+        _ => {
+            let secs = def.dedup_secs?;
+            (
+                format!("body:{}", hookseal::codec::hex_encode(&digest)),
+                now + secs * 1000,
+            )
+        }
+    };
+    Some(crate::store::Dedup { key, until, digest })
 }
 
 async fn receive(
@@ -375,7 +397,7 @@ async fn receive(
     let client = hookseal::ip::client_ip(peer.ip(), &parts.headers, &ing.trusted, ing.proxy_header);
     let ip = client.unwrap_or_else(|| hookseal::ip::canonical(peer.ip()));
     // One client cannot hold every slot (with slow bodies, say).
-    let Some(mut slot) = ing.per_ip.take(ip) else {
+    let Some(_slot) = ing.per_ip.take(ip) else {
         ing.metrics.ingress_busy();
         return plain(503, "busy; retry");
     };
@@ -389,23 +411,36 @@ async fn receive(
         return ing.refuse(&live, r, client);
     }
     let limit = live.def.max_body_bytes;
-    // Bodies in memory, all clients together, stay within a budget: room for
-    // the declared length (or the limit, when it is not declared) is taken
-    // before reading, and held until the request is answered.
+    // Bodies in memory, all clients together, stay within a budget shared
+    // fairly (see `BodyBudget`): room for the declared length (or the limit,
+    // when it is not declared) is taken before reading, and held until the
+    // request is answered; a body still being read may be evicted for a
+    // client holding less than its share.
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let Some(_held) = ing.hold_body(
-        &mut slot,
-        declared.map_or(limit as u64, |n| n.min(limit as u64)),
-    ) else {
+    let want = declared.map_or(limit as u64, |n| n.min(limit as u64));
+    let Some(held) = ing
+        .bodies
+        .hold(ip, want.div_ceil(1024).min(u32::MAX as u64) as u32)
+    else {
         ing.metrics.ingress_busy();
         return plain(503, "busy; retry");
     };
-    let bytes = match tokio::time::timeout(ing.body_timeout, read_body(&parts.headers, body, limit))
-        .await
-    {
+    let read = tokio::time::timeout(ing.body_timeout, read_body(&parts.headers, body, limit));
+    let read = tokio::select! {
+        r = read => r,
+        () = held.evicted() => {
+            ing.metrics.ingress_busy();
+            return plain(503, "busy; retry");
+        }
+    };
+    if !held.finished_reading() {
+        ing.metrics.ingress_busy();
+        return plain(503, "busy; retry");
+    }
+    let bytes = match read {
         Ok(Ok(b)) => b,
         Ok(Err(BodyError::TooLarge)) => {
             let r = Rejection::new(Reason::BodyTooLarge, format!("body exceeds {limit} bytes"));
@@ -461,28 +496,7 @@ async fn receive(
                 }
             }
         }
-        let (dedup_key, dedup_until) = match verified.dedup() {
-            // A provider's id: remembered for dedup_secs at least, since providers
-            // retry the same id with fresh timestamps long after the window.
-            Some((k, until)) if verified.id.is_some() => (
-                k.to_string(),
-                until
-                    .saturating_mul(1000)
-                    .max(now + live.def.dedup_secs() * 1000),
-            ),
-            Some((k, until)) => (k.to_string(), until.saturating_mul(1000)),
-            // A scheme that binds no id and no signature (a static token): the body
-            // itself is the best evidence of "the same request again".
-            None => (
-                format!(
-                    "body:{}",
-                    hookseal::codec::hex_encode(
-                        ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref()
-                    )
-                ),
-                now + live.def.dedup_secs() * 1000,
-            ),
-        };
+        let dedup = replay_key(&verified, &live.def, &bytes, now);
         let headers = if live.def.forward_headers.any() {
             parts
                 .headers
@@ -508,8 +522,7 @@ async fn receive(
         InboundEvent {
             source: live.def.name.clone(),
             event_type,
-            dedup_key,
-            dedup_until,
+            dedup,
             webhook_id: verified.id.as_deref().map(str::to_string),
             content_type: parts
                 .headers
@@ -526,6 +539,16 @@ async fn receive(
         Ok(Ingested::Accepted { .. }) => {
             live.counters.accepted();
             let mut r = plain(200, "accepted");
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Ok(Ingested::Duplicate { message_id }) => {
+            // A provider retrying an event it did not hear accepted (a lost
+            // 200): accepted, stored and forwarded once.
+            live.counters.duplicate();
+            tracing::debug!(source = %live.def.name, message = %message_id, "duplicate of an accepted event");
+            let mut r = plain(200, "accepted (duplicate)");
             r.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r

@@ -147,16 +147,26 @@ pub struct InboundEvent {
     pub source: String,
     /// The provider's event type (or `inbound.<source>` without one).
     pub event_type: String,
-    /// The replay key (signed id, signature fingerprint or body digest) and until
-    /// when (ms) it is remembered.
-    pub dedup_key: String,
-    pub dedup_until: i64,
+    /// Replay protection for this event, if its source has any.
+    pub dedup: Option<Dedup>,
     pub webhook_id: Option<String>,
     pub content_type: Option<String>,
     pub headers: Vec<(String, String)>,
     pub payload: Vec<u8>,
     /// Empty the payload once every delivery succeeded.
     pub drop_body: bool,
+}
+
+/// An inbound event's replay key.
+#[derive(Debug, Clone)]
+pub struct Dedup {
+    /// The signed id, the signature's fingerprint, or the body's digest.
+    pub key: String,
+    /// Until when (ms) the key is remembered.
+    pub until: i64,
+    /// SHA-256 of the body: tells a provider's retry of an accepted event
+    /// (same key, same body) from a replay under a used key (another body).
+    pub digest: [u8; 32],
 }
 
 /// What [`Store::ingest`] did.
@@ -167,7 +177,10 @@ pub enum Ingested {
         message_id: String,
         deliveries: usize,
     },
-    /// The dedup key was seen inside its window: nothing stored.
+    /// The key was accepted inside its window with the same body: a retry of
+    /// an event already stored. Nothing stored again.
+    Duplicate { message_id: String },
+    /// The key was accepted inside its window with another body: nothing stored.
     Replayed { message_id: String },
 }
 

@@ -64,6 +64,36 @@ pub struct SqliteStore {
     _lock: Option<std::fs::File>,
 }
 
+/// Makes the database and its WAL and shared-memory files owner-only (a
+/// database from an older release may be 0644). SQLite gives the WAL and
+/// `-shm` files it creates the mode of the database file.
+fn restrict_files(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let p = std::path::PathBuf::from(p);
+            match std::fs::metadata(&p) {
+                Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                        .map_err(|e| anyhow::anyhow!("cannot chmod {}: {e}", p.display()))?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 fn open(path: &Path) -> anyhow::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -95,6 +125,7 @@ impl SqliteStore {
         key: Arc<DataKey>,
         handoff: Option<Handoff>,
     ) -> anyhow::Result<SqliteStore> {
+        restrict_files(path)?;
         let mut wconn = open(path)?;
         // Every hot statement stays prepared (the default keeps 16).
         wconn.set_prepared_statement_cache_capacity(64);
@@ -841,7 +872,16 @@ fn put_endpoint(conn: &Connection, key: &DataKey, ep: &Endpoint, insert: bool) -
 
 impl Store for SqliteStore {
     fn ping(&self) -> Ticket<()> {
-        self.write(|_| Ok(()))
+        // A real write (an empty transaction commits on a full disk): it
+        // appends a page to the WAL and is synced like any other.
+        self.write(|c| {
+            c.prepare_cached(
+                "INSERT INTO probe (id, at, filler) VALUES (1, ?1, zeroblob(4096)) \
+                 ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+            )?
+            .execute([crate::delivery::now_ms()])?;
+            Ok(())
+        })
     }
 
     fn create_endpoint(&self, ep: Endpoint, secret: SealedSecret) -> Ticket<Endpoint> {
@@ -1207,20 +1247,27 @@ impl Store for SqliteStore {
             // One statement on the hot path: insert the key, or take over an
             // expired record; a live record changes nothing (a replay).
             let id = new_id("in_");
-            let claimed = c
-                .prepare_cached(
-                    "INSERT INTO inbound_seen (source, key, expires_at, message_id) VALUES (?1, ?2, ?3, ?4) \
-                     ON CONFLICT (source, key) DO UPDATE SET expires_at = excluded.expires_at, \
-                     message_id = excluded.message_id WHERE inbound_seen.expires_at <= ?5",
-                )?
-                .execute(params![ev.source, ev.dedup_key, ev.dedup_until, id, now])?;
-            if claimed == 0 {
-                let message_id: String = c
+            if let Some(d) = &ev.dedup {
+                let claimed = c
                     .prepare_cached(
-                        "SELECT message_id FROM inbound_seen WHERE source = ?1 AND key = ?2",
+                        "INSERT INTO inbound_seen (source, key, expires_at, message_id, digest) VALUES (?1, ?2, ?3, ?4, ?6) \
+                         ON CONFLICT (source, key) DO UPDATE SET expires_at = excluded.expires_at, \
+                         message_id = excluded.message_id, digest = excluded.digest \
+                         WHERE inbound_seen.expires_at <= ?5",
                     )?
-                    .query_row(params![ev.source, ev.dedup_key], |r| r.get(0))?;
-                return Ok(Ingested::Replayed { message_id });
+                    .execute(params![ev.source, d.key, d.until, id, now, &d.digest[..]])?;
+                if claimed == 0 {
+                    let (message_id, digest): (String, Option<Vec<u8>>) = c
+                        .prepare_cached(
+                            "SELECT message_id, digest FROM inbound_seen WHERE source = ?1 AND key = ?2",
+                        )?
+                        .query_row(params![ev.source, d.key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    return Ok(if digest.as_deref() == Some(&d.digest[..]) {
+                        Ingested::Duplicate { message_id }
+                    } else {
+                        Ingested::Replayed { message_id }
+                    });
+                }
             }
             let headers = if ev.headers.is_empty() {
                 None
@@ -1671,8 +1718,11 @@ mod tests {
         InboundEvent {
             source: source.into(),
             event_type: format!("inbound.{source}"),
-            dedup_key: key.into(),
-            dedup_until: until,
+            dedup: Some(Dedup {
+                key: key.into(),
+                until,
+                digest: [0; 32],
+            }),
             webhook_id: Some(key.into()),
             content_type: None,
             headers: vec![],
@@ -2042,15 +2092,28 @@ mod tests {
         s.create_source(source("b")).wait().unwrap();
         let first = s.ingest(event("a", "k1", 1_000), 100).wait().unwrap();
         assert!(matches!(first, Ingested::Accepted { deliveries: 0, .. }));
+        // The same key with the same body: the provider's retry.
         let again = s.ingest(event("a", "k1", 1_000), 200).wait().unwrap();
-        assert!(matches!(again, Ingested::Replayed { .. }), "{again:?}");
+        assert!(matches!(again, Ingested::Duplicate { .. }), "{again:?}");
+        // The same key with another body: a replay.
+        let mut other_body = event("a", "k1", 1_000);
+        other_body.dedup.as_mut().unwrap().digest = [1; 32];
+        let replay = s.ingest(other_body, 200).wait().unwrap();
+        assert!(matches!(replay, Ingested::Replayed { .. }), "{replay:?}");
+        // No replay protection: every event is stored.
+        let mut open = event("a", "k1", 1_000);
+        open.dedup = None;
+        assert!(matches!(
+            s.ingest(open, 300).wait().unwrap(),
+            Ingested::Accepted { .. }
+        ));
         // Another source has its own namespace.
         let other = s.ingest(event("b", "k1", 1_000), 200).wait().unwrap();
         assert!(matches!(other, Ingested::Accepted { .. }));
         // Past its expiry the key is free again.
         let later = s.ingest(event("a", "k1", 5_000), 1_000).wait().unwrap();
         assert!(matches!(later, Ingested::Accepted { .. }));
-        assert_eq!(s.count_events("a").unwrap(), 2);
+        assert_eq!(s.count_events("a").unwrap(), 3);
 
         // The sweep: expired dedup records, events past retention, old audit rows.
         s.record_rejections(
@@ -2084,7 +2147,7 @@ mod tests {
             st,
             SweepStats {
                 dedup_expired: 1, // b's k1 (until 1000); a's k1 now lives until 5000
-                events_purged: 1, // a's first event (created at 100)
+                events_purged: 2, // a's events created at 100 and 300
                 audit_deleted: 2,
                 more: false,
             }
