@@ -65,6 +65,7 @@ pub struct IngressConfig {
 pub struct StoreConfig {
     pub backend: String,
     pub group_commit_max_batch: usize,
+    pub encrypt_payloads: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -90,7 +90,8 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
             key.clone(),
             Some(handoff),
         )?
-        .holding(lock),
+        .holding(lock)
+        .encrypting_payloads(cfg.store.encrypt_payloads),
     );
     // No other server uses this store (the lock): what a crashed or stopped
     // one had leased goes out now rather than when its leases run out.

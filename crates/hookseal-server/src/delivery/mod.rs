@@ -374,6 +374,10 @@ pub struct Engine {
     /// Deliveries the store hands over as they commit (taken by `run`).
     handoff: Mutex<Option<HandoffRx>>,
     gates: Gates,
+    /// Deliveries sent whose attempt record has not committed yet (a full
+    /// disk, say): the record is retried until it does, and a claim of one
+    /// of these meanwhile (its lease ran out) is not sent again.
+    unrecorded: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 impl Engine {
@@ -418,6 +422,7 @@ impl Engine {
             wake,
             handoff: Mutex::new(handoff),
             gates: Gates::default(),
+            unrecorded: Default::default(),
         })
     }
 
@@ -489,6 +494,17 @@ impl Engine {
     }
 
     async fn attempt(&self, c: Claimed) {
+        if self
+            .unrecorded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&c.delivery.id)
+        {
+            // Sent already; its outcome is still being recorded, which
+            // clears this claim's lease too.
+            tracing::debug!(delivery = %c.delivery.id, "claimed while its last attempt is being recorded; not sent again");
+            return;
+        }
         let gate = self.gates.get(&c);
         let _permit = match &gate.sem {
             Some(s) => s.clone().acquire_owned().await.ok(),
@@ -581,16 +597,37 @@ impl Engine {
         // The record is queued to the store's writer now, ahead of any later
         // claim, and the delivery stays leased until it commits: this worker's
         // slot can take the next delivery without waiting for that commit.
-        // (If the record's transaction fails, the lease runs out and the
-        // delivery is attempted again: at least once, never lost.)
+        // If its transaction fails (a full disk), the outcome is kept and the
+        // record retried until it commits; meanwhile a claim of the delivery
+        // (its lease ran out) is not sent again. Only a process that dies
+        // before the record commits sends it again: at least once.
         let ticket = self
             .store
-            .record_attempt(&c.delivery.id, rec, disable_after);
-        let id = c.delivery.id;
+            .record_attempt(&c.delivery.id, rec.clone(), disable_after);
+        let (store, unrecorded, id) = (self.store.clone(), self.unrecorded.clone(), c.delivery.id);
         tokio::spawn(async move {
-            if let Err(e) = ticket.await {
-                tracing::error!(delivery = %id, error = %e, "recording attempt failed");
+            let Err(e) = ticket.await else { return };
+            tracing::error!(delivery = %id, error = %e, "recording an attempt failed; retrying the record (the delivery is not sent again)");
+            unrecorded
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id.clone());
+            let mut pause = Duration::from_millis(200);
+            loop {
+                tokio::time::sleep(pause).await;
+                match store.record_attempt(&id, rec.clone(), disable_after).await {
+                    Ok(()) => break,
+                    Err(e) => {
+                        tracing::debug!(delivery = %id, error = %e, "recording the attempt failed again");
+                        pause = (pause * 2).min(Duration::from_secs(5));
+                    }
+                }
             }
+            tracing::info!(delivery = %id, "attempt recorded after a failed commit");
+            unrecorded
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
         });
     }
 }

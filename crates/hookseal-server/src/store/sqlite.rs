@@ -59,6 +59,8 @@ pub struct SqliteStore {
     /// Seals what the store keeps encrypted itself: endpoints' custom headers
     /// (a shared custom header is a credential).
     key: Arc<DataKey>,
+    /// Seal message payloads and inbound headers under `key` (`store.encrypt_payloads`).
+    encrypt_payloads: bool,
     /// A lock held for as long as the store is open (see [`SqliteStore::holding`]);
     /// after `writer`, so it is let go once the writer has nothing more queued.
     _lock: Option<std::fs::File>,
@@ -146,6 +148,7 @@ impl SqliteStore {
             })?;
         Ok(SqliteStore {
             _lock: None,
+            encrypt_payloads: false,
             writer: tx,
             #[cfg(test)]
             checkpoints,
@@ -160,6 +163,13 @@ impl SqliteStore {
     /// this one's leases, while any of them still runs.
     pub fn holding(mut self, lock: std::fs::File) -> SqliteStore {
         self._lock = Some(lock);
+        self
+    }
+
+    /// Seals message payloads and inbound headers under the data key from
+    /// now on (rows written before stay readable either way).
+    pub fn encrypting_payloads(mut self, on: bool) -> SqliteStore {
+        self.encrypt_payloads = on;
         self
     }
 
@@ -789,26 +799,83 @@ fn delivery_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
 }
 
 const MSG_COLS: &str =
-    "id, event_type, payload, created_at, source, webhook_id, content_type, headers";
+    "id, event_type, payload, created_at, source, webhook_id, content_type, headers, sealed";
 
-fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
-    let headers: Option<String> = r.get(7)?;
+/// The sealing context of a message's payload and of its inbound headers.
+fn payload_context(id: &str) -> String {
+    format!("payload:{id}")
+}
+fn message_headers_context(id: &str) -> String {
+    format!("message-headers:{id}")
+}
+
+/// A message's payload and headers as stored: sealed under the data key when
+/// `key` is given (`store.encrypt_payloads`), else as they are.
+fn stored_message(
+    key: Option<&DataKey>,
+    id: &str,
+    payload: &[u8],
+    headers: &[(String, String)],
+) -> Result<(Vec<u8>, Option<String>)> {
+    let headers = if headers.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(headers).map_err(anyhow::Error::from)?)
+    };
+    Ok(match key {
+        None => (payload.to_vec(), headers),
+        Some(k) => (
+            k.seal(&payload_context(id), payload),
+            headers.map(|h| {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD
+                    .encode(k.seal(&message_headers_context(id), h.as_bytes()))
+            }),
+        ),
+    })
+}
+
+/// Reads a message row (`MSG_COLS`), opening what was sealed.
+fn message_row(key: &DataKey) -> impl Fn(&Row<'_>) -> rusqlite::Result<Message> + '_ {
+    move |r| message_row_with(key, r)
+}
+
+fn message_row_with(key: &DataKey, r: &Row<'_>) -> rusqlite::Result<Message> {
+    let conv = |i: usize, e: anyhow::Error| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into())
+    };
+    let id: String = r.get(0)?;
+    let sealed: bool = r.get(8)?;
+    let mut payload: Vec<u8> = r.get(2)?;
+    let mut headers: Option<String> = r.get(7)?;
+    // An emptied body (store_body = false) has nothing to open.
+    if sealed && !payload.is_empty() {
+        payload = key
+            .open(&payload_context(&id), &payload)
+            .map_err(|e| conv(2, e))?;
+    }
+    if sealed {
+        if let Some(h) = headers.take() {
+            use base64::Engine;
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(h)
+                .map_err(|e| conv(7, e.into()))?;
+            let plain = key
+                .open(&message_headers_context(&id), &raw)
+                .map_err(|e| conv(7, e))?;
+            headers = Some(String::from_utf8(plain).map_err(|e| conv(7, e.into()))?);
+        }
+    }
     Ok(Message {
-        id: r.get(0)?,
+        id,
         event_type: r.get(1)?,
-        payload: r.get(2)?,
+        payload,
         created_at: r.get(3)?,
         source: r.get(4)?,
         webhook_id: r.get(5)?,
         content_type: r.get(6)?,
         headers: match headers {
-            Some(h) => serde_json::from_str(&h).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    7,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?,
+            Some(h) => serde_json::from_str(&h).map_err(|e| conv(7, e.into()))?,
             None => Vec::new(),
         },
     })
@@ -981,16 +1048,19 @@ impl Store for SqliteStore {
 
     fn publish(&self, msg: NewMessage, now: i64) -> Ticket<(Message, bool)> {
         let key = self.key.clone();
+        let encrypt = self.encrypt_payloads;
         self.write_fast(move |c| {
+            let (payload, _) =
+                stored_message(encrypt.then_some(&*key), &msg.id, &msg.payload, &[])?;
             let inserted = c
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO messages (id, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT OR IGNORE INTO messages (id, event_type, payload, created_at, sealed) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
-                .execute(params![msg.id, msg.event_type, msg.payload, now])?;
+                .execute(params![msg.id, msg.event_type, payload, now, encrypt])?;
             if inserted == 0 {
                 let m = c
                     .prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
-                    .query_row([&msg.id], message_row)?;
+                    .query_row([&msg.id], message_row(&key))?;
                 // Idempotent for the same message; a different message under a
                 // used id is a client bug, not something to drop silently.
                 if m.event_type != msg.event_type || m.payload != msg.payload {
@@ -1020,7 +1090,7 @@ impl Store for SqliteStore {
         self.read(|c| {
             Ok(
                 c.prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
-                    .query_row([id], message_row)?,
+                    .query_row([id], message_row(&self.key))?,
             )
         })
     }
@@ -1031,7 +1101,10 @@ impl Store for SqliteStore {
                 "SELECT {MSG_COLS} FROM messages \
                  WHERE created_at < ?1 ORDER BY created_at DESC, id DESC LIMIT ?2"
             ))?;
-            let rows = st.query_map(params![before.unwrap_or(i64::MAX), limit], message_row)?;
+            let rows = st.query_map(
+                params![before.unwrap_or(i64::MAX), limit],
+                message_row(&self.key),
+            )?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -1124,7 +1197,7 @@ impl Store for SqliteStore {
                 let (endpoint, secrets) = ep_cache[&d.endpoint_id].clone();
                 let message = c
                     .prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
-                    .query_row([&d.message_id], message_row)?;
+                    .query_row([&d.message_id], message_row(&key))?;
                 out.push(Claimed {
                     delivery: d,
                     lease_until: now + lease_ms,
@@ -1146,9 +1219,11 @@ impl Store for SqliteStore {
         let id = delivery_id.to_string();
         self.write_fast(move |c| {
             let endpoint_id = rec.endpoint_id.clone();
+            // Only for a delivery that still exists (its endpoint may have
+            // been deleted meanwhile): the record is then history of nothing.
             c.prepare_cached(
                 "INSERT INTO attempts (delivery_id, at, status_code, latency_ms, response_body, error) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?1)",
             )?
             .execute(params![id, rec.at, rec.status_code, rec.latency_ms, rec.response_body, rec.error])?;
             let (status, next_at) = match &rec.next {
@@ -1177,7 +1252,7 @@ impl Store for SqliteStore {
                     // A source that keeps no bodies: empty the event once every
                     // delivery of it has succeeded.
                     c.prepare_cached(
-                        "UPDATE messages SET payload = x'', headers = NULL WHERE id = ?1 AND drop_body = 1 \
+                        "UPDATE messages SET payload = x'', headers = NULL, sealed = 0 WHERE id = ?1 AND drop_body = 1 \
                          AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = ?1 AND status != 'succeeded')",
                     )?
                     .execute([&rec.message_id])?;
@@ -1243,6 +1318,7 @@ impl Store for SqliteStore {
 
     fn ingest(&self, ev: InboundEvent, now: i64) -> Ticket<Ingested> {
         let key = self.key.clone();
+        let encrypt = self.encrypt_payloads;
         self.write_fast(move |c| {
             // One statement on the hot path: insert the key, or take over an
             // expired record; a live record changes nothing (a replay).
@@ -1269,25 +1345,23 @@ impl Store for SqliteStore {
                     });
                 }
             }
-            let headers = if ev.headers.is_empty() {
-                None
-            } else {
-                Some(serde_json::to_string(&ev.headers).map_err(anyhow::Error::from)?)
-            };
+            let (payload, headers) =
+                stored_message(encrypt.then_some(&*key), &id, &ev.payload, &ev.headers)?;
             c.prepare_cached(
-                "INSERT INTO messages (id, event_type, payload, created_at, source, webhook_id, content_type, headers, drop_body) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO messages (id, event_type, payload, created_at, source, webhook_id, content_type, headers, drop_body, sealed) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 id,
                 ev.event_type,
-                ev.payload,
+                payload,
                 now,
                 ev.source,
                 ev.webhook_id,
                 ev.content_type,
                 headers,
-                ev.drop_body
+                ev.drop_body,
+                encrypt
             ])?;
             let m = Message {
                 id,
@@ -1701,6 +1775,83 @@ mod tests {
             SqliteStore::open(&dir.join("db"), 64, Arc::new(DataKey::ephemeral()), None).unwrap(),
             dir,
         )
+    }
+
+    /// With `store.encrypt_payloads`, neither a payload nor an inbound
+    /// event's headers appear in the database file, and both read back whole;
+    /// rows written before the switch still read, and the files are 0600.
+    #[test]
+    fn payloads_sealed_at_rest_when_asked() {
+        let dir = std::env::temp_dir().join(format!("hookseal-sqlite-{}", new_id("t")));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db");
+        let key = Arc::new(DataKey::ephemeral());
+        let plain = SqliteStore::open(&path, 64, key.clone(), None).unwrap();
+        let before = NewMessage {
+            id: "msg_plain".into(),
+            event_type: "e".into(),
+            payload: b"{\"card\":\"4111-plain\"}".to_vec(),
+        };
+        plain.publish(before, 1).wait().unwrap();
+        drop(plain);
+        let s = SqliteStore::open(&path, 64, key.clone(), None)
+            .unwrap()
+            .encrypting_payloads(true);
+        let secret = b"{\"card\":\"4111-1111-1111-1111\"}".to_vec();
+        s.publish(
+            NewMessage {
+                id: "msg_sealed".into(),
+                event_type: "e".into(),
+                payload: secret.clone(),
+            },
+            2,
+        )
+        .wait()
+        .unwrap();
+        s.create_source(source("src")).wait().unwrap();
+        let mut ev = event("src", "k", 10_000);
+        ev.payload = b"{\"email\":\"pii@example.com\"}".to_vec();
+        ev.headers = vec![("x-customer".into(), "pii-header-value".into())];
+        let Ingested::Accepted { message_id, .. } = s.ingest(ev, 3).wait().unwrap() else {
+            panic!("not stored")
+        };
+        // Read back whole, the plain row included; the same publish again is
+        // recognised as the same message.
+        assert_eq!(s.get_message("msg_sealed").unwrap().payload, secret);
+        assert_eq!(
+            s.get_message("msg_plain").unwrap().payload,
+            b"{\"card\":\"4111-plain\"}"
+        );
+        let m = s.get_message(&message_id).unwrap();
+        assert_eq!(m.payload, b"{\"email\":\"pii@example.com\"}");
+        assert_eq!(m.headers, [("x-customer".into(), "pii-header-value".into())]);
+        let (_, created) = s
+            .publish(
+                NewMessage {
+                    id: "msg_sealed".into(),
+                    event_type: "e".into(),
+                    payload: secret.clone(),
+                },
+                4,
+            )
+            .wait()
+            .unwrap();
+        assert!(!created);
+        drop(s);
+        let mut raw = std::fs::read(&path).unwrap();
+        raw.extend(std::fs::read(dir.join("db-wal")).unwrap_or_default());
+        let has = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+        assert!(!has(b"4111-1111"), "payload in the clear");
+        assert!(!has(b"pii@example.com"), "inbound body in the clear");
+        assert!(!has(b"pii-header-value"), "inbound header in the clear");
+        assert!(has(b"4111-plain"), "the row from before the switch (the test can see)");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     fn source(name: &str) -> SourceRow {
@@ -2311,13 +2462,34 @@ mod tests {
         let mut w = open(&path).unwrap();
         w.execute_batch("CREATE TABLE t (x BLOB)").unwrap();
         let ck = Checkpointer::start(&path, &mut w).unwrap();
+        let shared = ck.shared.clone();
         // Enough frames for the hook to ask for a round.
         for _ in 0..(CHECKPOINT_AT / 8 + 1) {
             w.execute("INSERT INTO t VALUES (zeroblob(40000))", [])
                 .unwrap();
         }
-        drop(ck);
+        // The thread ran (it was asked for a round and finished one)…
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while shared.rounds.load(std::sync::atomic::Ordering::Acquire) == 0 {
+            assert!(std::time::Instant::now() < deadline, "no round ran");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        // …and dropping the checkpointer ends it: the drop (which joins the
+        // thread) returns, and the thread's handle on the shared state is gone.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(ck);
+            let _ = tx.send(());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the checkpointer's thread did not stop when dropped");
+        // The writer's WAL hook holds the other reference.
         drop(w);
+        assert_eq!(
+            Arc::strong_count(&shared),
+            1,
+            "the thread still holds the shared state"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }
