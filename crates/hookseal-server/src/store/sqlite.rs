@@ -1824,7 +1824,10 @@ mod tests {
         );
         let m = s.get_message(&message_id).unwrap();
         assert_eq!(m.payload, b"{\"email\":\"pii@example.com\"}");
-        assert_eq!(m.headers, [("x-customer".into(), "pii-header-value".into())]);
+        assert_eq!(
+            m.headers,
+            [("x-customer".into(), "pii-header-value".into())]
+        );
         let (_, created) = s
             .publish(
                 NewMessage {
@@ -1844,7 +1847,10 @@ mod tests {
         assert!(!has(b"4111-1111"), "payload in the clear");
         assert!(!has(b"pii@example.com"), "inbound body in the clear");
         assert!(!has(b"pii-header-value"), "inbound header in the clear");
-        assert!(has(b"4111-plain"), "the row from before the switch (the test can see)");
+        assert!(
+            has(b"4111-plain"),
+            "the row from before the switch (the test can see)"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -3,16 +3,14 @@
 //! hookseal library over real HTTP on 127.0.0.1, and a receiver that verifies
 //! every forwarded event.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::*;
-use hookseal::{Outgoing, Reason};
+use crate::common::*;
+use hookseal::Reason;
 use serde_json::json;
 
 type Headers = Vec<(String, String)>;
@@ -25,69 +23,6 @@ fn now() -> i64 {
 }
 
 /// Headers a provider using `preset` would send for `body`.
-fn sign(preset: &str, secret: &str, id: &str, ts: i64, body: &[u8]) -> Vec<(String, String)> {
-    hookseal::provider::find(preset)
-        .unwrap()
-        .scheme
-        .signer(&[secret])
-        .unwrap()
-        .sign(&Outgoing {
-            id,
-            timestamp: ts,
-            body,
-            url: "",
-            method: "POST",
-        })
-        .unwrap()
-}
-
-/// POSTs raw bytes with exactly these headers; returns (status, body).
-fn post(addr: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> (u16, String) {
-    send(addr, path, headers, body.len(), body)
-}
-
-/// Declares a body of `len` bytes but sends none: an oversized request is
-/// refused on its Content-Length alone. (Sending the body too would race the
-/// refusal: a socket closed with unread data resets the connection.)
-fn post_declared(
-    addr: &str,
-    path: &str,
-    headers: &[(String, String)],
-    len: usize,
-) -> (u16, String) {
-    send(addr, path, headers, len, b"")
-}
-
-fn send(
-    addr: &str,
-    path: &str,
-    headers: &[(String, String)],
-    declared: usize,
-    body: &[u8],
-) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {declared}\r\n"
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    let _ = s.write_all(body);
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
-    (status, body)
-}
-
 fn with(mut h: Vec<(String, String)>, k: &str, v: &str) -> Vec<(String, String)> {
     h.push((k.to_string(), v.to_string()));
     h
@@ -1274,7 +1209,7 @@ fn a_bad_source_in_the_config_file_stops_the_start_with_a_clear_error() {
     ] {
         let cfg = dir.with_extension("toml");
         std::fs::write(&cfg, toml).unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hookseal"))
+        let out = std::process::Command::new(hookseal_bin())
             .args(["serve", "--config"])
             .arg(&cfg)
             .env("HOOKSEAL_SERVER__DATA_DIR", &dir)

@@ -1,6 +1,5 @@
 //! Shared by the `hookseal serve` end-to-end tests: start the real binary, call
 //! its API over HTTP, run a receiver on 127.0.0.1 that records what it got.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -9,7 +8,17 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use hookseal::Outgoing;
 use serde_json::{json, Value};
+
+/// The binary under test: this build's, or `HOOKSEAL_TEST_BIN` (to run the
+/// server tests against another build, e.g. to see a fixed hole fail on the
+/// release before the fix).
+pub fn hookseal_bin() -> std::path::PathBuf {
+    std::env::var_os("HOOKSEAL_TEST_BIN")
+        .map(Into::into)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_hookseal").into())
+}
 
 /// A running server; killed on drop, its data directory removed.
 pub struct Server {
@@ -60,7 +69,7 @@ pub fn spawn(
     extra_env: &[(&str, &str)],
     config: Option<&std::path::Path>,
 ) -> (Child, String, Option<String>, Option<String>) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hookseal"));
+    let mut cmd = Command::new(hookseal_bin());
     cmd.arg("serve");
     if let Some(c) = config {
         cmd.arg("--config").arg(c);
@@ -297,19 +306,30 @@ pub fn send_each(
 
 /// Publishes one message and waits for its first recorded attempt; returns it.
 pub fn publish_and_first_attempt(s: &Server, what: &str) -> Value {
-    let (_, m) = s.call(
+    publish_and_first_attempt_at(&s.addr, &s.token, "a", what)
+}
+
+/// [`publish_and_first_attempt`] on the server at `addr`, for `event_type`.
+pub fn publish_and_first_attempt_at(
+    addr: &str,
+    token: &str,
+    event_type: &str,
+    what: &str,
+) -> Value {
+    let api = |m: &str, p: &str, b: Option<Value>| call(addr, m, p, b, Some(token));
+    let (_, m) = api(
         "POST",
         "/api/v1/messages",
-        Some(json!({ "event_type": "a", "payload": {} })),
+        Some(json!({ "event_type": event_type, "payload": {} })),
     );
     let mid = m["id"].as_str().unwrap().to_string();
     let mut attempt = Value::Null;
     wait_for(what, 10, || {
-        let (_, d) = s.call("GET", &format!("/api/v1/messages/{mid}/deliveries"), None);
+        let (_, d) = api("GET", &format!("/api/v1/messages/{mid}/deliveries"), None);
         let Some(dlv) = d["data"][0]["id"].as_str() else {
             return false;
         };
-        let (_, a) = s.call("GET", &format!("/api/v1/deliveries/{dlv}/attempts"), None);
+        let (_, a) = api("GET", &format!("/api/v1/deliveries/{dlv}/attempts"), None);
         attempt = a["data"][0].clone();
         !attempt.is_null()
     });
@@ -371,4 +391,68 @@ pub fn unique_ids(recv: &Receiver) -> std::collections::HashSet<String> {
         .filter(|r| r.status == 200)
         .filter_map(|r| r.headers.get("webhook-id").cloned())
         .collect()
+}
+
+/// The headers a provider preset signs `body` with.
+pub fn sign(preset: &str, secret: &str, id: &str, ts: i64, body: &[u8]) -> Vec<(String, String)> {
+    hookseal::provider::find(preset)
+        .unwrap()
+        .scheme
+        .signer(&[secret])
+        .unwrap()
+        .sign(&Outgoing {
+            id,
+            timestamp: ts,
+            body,
+            url: "",
+            method: "POST",
+        })
+        .unwrap()
+}
+
+/// POSTs raw bytes with exactly these headers; returns (status, body).
+pub fn post(addr: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> (u16, String) {
+    send(addr, path, headers, body.len(), body)
+}
+
+/// Declares a body of `len` bytes but sends none: an oversized request is
+/// refused on its Content-Length alone. (Sending the body too would race the
+/// refusal: a socket closed with unread data resets the connection.)
+pub fn post_declared(
+    addr: &str,
+    path: &str,
+    headers: &[(String, String)],
+    len: usize,
+) -> (u16, String) {
+    send(addr, path, headers, len, b"")
+}
+
+pub fn send(
+    addr: &str,
+    path: &str,
+    headers: &[(String, String)],
+    declared: usize,
+    body: &[u8],
+) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {declared}\r\n"
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
 }
