@@ -17,6 +17,7 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub ingress: IngressConfig,
     pub secrets: SecretsConfig,
+    pub metrics: MetricsConfig,
     pub log: LogConfig,
     /// Sources declared in the file (`[[sources]]`).
     #[serde(default)]
@@ -58,6 +59,7 @@ pub struct IngressConfig {
     pub audit_max_rows: i64,
     pub audit_retention_days: i64,
     pub sweep_secs: u64,
+    pub internal_forward_sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +91,12 @@ pub struct DeliveryConfig {
 #[serde(deny_unknown_fields)]
 pub struct SecretsConfig {
     pub rotation_grace_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    pub per_endpoint: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -24,6 +24,8 @@ pub mod ingress;
 pub mod limits;
 pub mod listen;
 pub mod metrics;
+pub mod service;
+pub mod signing;
 pub mod store;
 
 use std::sync::Arc;
@@ -102,12 +104,14 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
             "released the leases of the previous run"
         );
     }
-    let metrics = Arc::new(metrics::Metrics::default());
+    let metrics = Arc::new(metrics::Metrics::with_per_endpoint(
+        cfg.metrics.per_endpoint,
+    ));
     let forward_guard = Arc::new(delivery::ssrf::Guard::new(
         &cfg.ingress.forward_allow_cidrs,
         cfg.ingress.forward_allow_http,
     )?);
-    let engine = Arc::new(delivery::Engine::new(
+    let mut engine = delivery::Engine::new(
         store.clone(),
         key.clone(),
         cfg.delivery.clone(),
@@ -115,7 +119,9 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         metrics.clone(),
         wake.clone(),
         Some(handoff_rx),
-    )?);
+    )?;
+    engine.internal_sources = cfg.ingress.internal_forward_sources.clone();
+    let engine = Arc::new(engine);
     let ingress = Arc::new(ingress::Ingress::new(
         &cfg.ingress,
         store.clone(),
@@ -130,7 +136,7 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         })
         .await??;
     }
-    let state = api::AppState {
+    let state = Arc::new(service::Service {
         store,
         key,
         token: Arc::new(token),
@@ -143,7 +149,7 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         )?),
         forward_guard,
         ingress: ingress.clone(),
-    };
+    });
     let tls = if cfg.server.tls_cert_file.is_empty() {
         None
     } else {
@@ -227,11 +233,9 @@ async fn sync_config_sources(
         }
         for t in &src.forward {
             if let Some(secret) = &t.secret {
-                delivery::scheme_spec(&t.scheme)
-                    .signer(&[secret.as_str()])
-                    .map_err(|e| {
-                        anyhow::anyhow!("source {}: forward {}: secret: {e}", src.name, t.url)
-                    })?;
+                t.scheme
+                    .check_secret(secret)
+                    .map_err(|e| anyhow::anyhow!("source {}: forward {}: {e}", src.name, t.url))?;
             }
         }
         rows.push(src.to_row(&secrets, key, true, now)?);

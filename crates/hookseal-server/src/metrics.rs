@@ -26,6 +26,9 @@ pub struct Metrics {
     unknown_source: AtomicU64,
     ingress_busy: AtomicU64,
     audit_dropped: AtomicU64,
+    /// Attempts by endpoint and outcome, when `metrics.per_endpoint` asks
+    /// for them (one series per endpoint: off by default).
+    per_endpoint: Option<RwLock<BTreeMap<String, Arc<[AtomicU64; 4]>>>>,
 }
 
 /// One inbound source's counters.
@@ -91,14 +94,43 @@ impl Metrics {
     }
 
     /// Counts an attempt's outcome and latency.
-    pub fn record_attempt(&self, next: &Next, latency_ms: i64) {
-        match next {
-            Next::Succeeded => &self.succeeded,
-            Next::RetryAt(_) => &self.retried,
-            Next::Failed => &self.failed,
-            Next::DisableEndpoint(_) => &self.endpoint_disabled,
+    /// Counters with attempts also counted per endpoint.
+    pub fn with_per_endpoint(per_endpoint: bool) -> Metrics {
+        Metrics {
+            per_endpoint: per_endpoint.then(Default::default),
+            ..Default::default()
         }
-        .fetch_add(1, Relaxed);
+    }
+
+    pub fn record_attempt(&self, endpoint_id: &str, next: &Next, latency_ms: i64) {
+        let outcome = match next {
+            Next::Succeeded => 0,
+            Next::RetryAt(_) => 1,
+            Next::Failed => 2,
+            Next::DisableEndpoint(_) => 3,
+        };
+        [
+            &self.succeeded,
+            &self.retried,
+            &self.failed,
+            &self.endpoint_disabled,
+        ][outcome]
+            .fetch_add(1, Relaxed);
+        if let Some(per) = &self.per_endpoint {
+            let known = per
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(endpoint_id)
+                .cloned();
+            let counters = known.unwrap_or_else(|| {
+                per.write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(endpoint_id.to_string())
+                    .or_default()
+                    .clone()
+            });
+            counters[outcome].fetch_add(1, Relaxed);
+        }
         let ms = latency_ms.max(0) as u64;
         for (i, b) in BUCKETS_MS.iter().enumerate() {
             if ms <= *b {
@@ -148,6 +180,25 @@ impl Metrics {
                 "hookseal_delivery_attempts_total{{outcome=\"{outcome}\"}} {}",
                 v.load(Relaxed)
             );
+        }
+        if let Some(per) = &self.per_endpoint {
+            let _ = writeln!(
+                s,
+                "# HELP hookseal_endpoint_attempts_total Delivery attempts by endpoint and outcome (metrics.per_endpoint)."
+            );
+            let _ = writeln!(s, "# TYPE hookseal_endpoint_attempts_total counter");
+            for (ep, c) in per.read().unwrap_or_else(|p| p.into_inner()).iter() {
+                for (i, outcome) in ["succeeded", "retry", "failed", "endpoint_disabled"]
+                    .iter()
+                    .enumerate()
+                {
+                    let _ = writeln!(
+                        s,
+                        "hookseal_endpoint_attempts_total{{endpoint=\"{ep}\",outcome=\"{outcome}\"}} {}",
+                        c[i].load(Relaxed)
+                    );
+                }
+            }
         }
         let _ = writeln!(
             s,

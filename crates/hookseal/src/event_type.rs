@@ -15,6 +15,7 @@ use crate::request::Headers;
 /// Where an event's type is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventTypeAt {
     /// A header, e.g. `X-GitHub-Event`. Schemes that sign only the body do
     /// not cover it: someone holding a signed request could resend it first

@@ -505,7 +505,7 @@ fn sources_through_the_api_rotation_and_handshakes() {
     ] {
         let (code, v) = s.call("POST", "/api/v1/sources", Some(bad.clone()));
         assert!(code == 422 || code == 409, "{bad}: {code} {v}");
-        assert!(v["error"].as_str().unwrap().contains(says), "{bad}: {v}");
+        assert!(v["detail"].as_str().unwrap().contains(says), "{bad}: {v}");
     }
 
     let challenge = br#"{"type":"url_verification","challenge":"c-42","token":"x"}"#;

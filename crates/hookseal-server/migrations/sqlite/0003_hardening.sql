@@ -17,3 +17,6 @@ CREATE TABLE probe (
 -- the same body again is a provider's retry (answered 2xx, stored once); with
 -- another body it is refused as a replay. NULL for records from version 2.
 ALTER TABLE inbound_seen ADD COLUMN digest BLOB;
+-- Failed deliveries across endpoints, newest change first (partial: the hot
+-- path's updates of pending and succeeded rows do not maintain it).
+CREATE INDEX deliveries_failed ON deliveries(updated_at) WHERE status = 'failed';

@@ -20,15 +20,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use hookseal::scheme::hmac::HmacSpec;
-use hookseal::scheme::jwt::{JwtAlg, JwtSpec};
-use hookseal::{Algorithm, Encoding, Outgoing, SchemeSpec};
+use hookseal::Outgoing;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::config::DeliveryConfig;
 use crate::crypto::DataKey;
 use crate::metrics::Metrics;
-use crate::store::{AttemptRecord, Claimed, HandoffRx, Next, SealedSecret, SigningScheme, Store};
+use crate::store::{AttemptRecord, Claimed, HandoffRx, Next, SealedSecret, Store};
 
 /// Unix milliseconds now.
 pub fn now_ms() -> i64 {
@@ -44,18 +42,27 @@ pub fn now_ms() -> i64 {
 /// names the field.
 pub fn check_endpoint(ep: &crate::store::Endpoint, guard: &ssrf::Guard) -> Result<(), String> {
     guard.check_url(&ep.url).map_err(|e| format!("url: {e}"))?;
+    ep.scheme.check()?;
+    let signature = ep.scheme.signature_header();
+    let (id_header, ts_header) = ep.scheme.extra_headers();
     for (n, v) in &ep.headers {
         crate::headers::check_configurable("headers", n)?;
-        if scheme_header(&ep.scheme).is_some_and(|h| h.eq_ignore_ascii_case(n)) {
+        if signature
+            .as_deref()
+            .is_some_and(|h| h.eq_ignore_ascii_case(n))
+            || [id_header, ts_header]
+                .into_iter()
+                .flatten()
+                .any(|h| h.eq_ignore_ascii_case(n))
+        {
             return Err(format!(
-                "headers: {n} is the signing scheme's header and cannot be configured"
+                "headers: {n} is set by the signing scheme and cannot be configured"
             ));
         }
         http::HeaderValue::from_str(v)
             .map_err(|_| format!("headers: the value of {n} is not a valid header value"))?;
     }
     crate::event_types::check_filters(&ep.event_types)?;
-    check_scheme(&ep.scheme)?;
     if ep.rate_limit == Some(0) || ep.max_concurrency == Some(0) {
         return Err(
             "rate_limit and max_concurrency must be positive (or null for unlimited)".into(),
@@ -64,64 +71,17 @@ pub fn check_endpoint(ep: &crate::store::Endpoint, guard: &ssrf::Guard) -> Resul
     Ok(())
 }
 
-/// The header a scheme signs into, where it names one.
-fn scheme_header(s: &SigningScheme) -> Option<&str> {
-    match s {
-        SigningScheme::HmacSha256Hex { header } | SigningScheme::HmacSha512Base64 { header } => {
-            Some(header)
-        }
-        SigningScheme::Jwt { .. } => Some("authorization"),
-        _ => None,
-    }
-}
-
-/// Checks an endpoint's signing scheme as configured (API create and update,
-/// config load): its header is one a request can carry as a signature.
-pub fn check_scheme(s: &SigningScheme) -> Result<(), String> {
-    match s {
-        SigningScheme::HmacSha256Hex { header } | SigningScheme::HmacSha512Base64 { header } => {
-            crate::headers::check_configurable("scheme.header", header)
-        }
-        SigningScheme::Jwt { lifetime_secs } if !(10..=3600).contains(lifetime_secs) => {
-            Err("scheme.lifetime_secs must be between 10 and 3600".into())
-        }
-        _ => Ok(()),
-    }
-}
-
-/// The library scheme an endpoint's signing scheme maps to.
-pub fn scheme_spec(s: &SigningScheme) -> SchemeSpec {
-    match s {
-        SigningScheme::StandardWebhooks | SigningScheme::StandardWebhooksEd25519 => {
-            hookseal::provider::find("standard-webhooks")
-                .expect("built-in preset")
-                .scheme
-                .clone()
-        }
-        SigningScheme::HmacSha256Hex { header } => SchemeSpec::Hmac(HmacSpec::body(
-            header.clone(),
-            Algorithm::Sha256,
-            Encoding::Hex,
-        )),
-        SigningScheme::HmacSha512Base64 { header } => SchemeSpec::Hmac(HmacSpec::body(
-            header.clone(),
-            Algorithm::Sha512,
-            Encoding::Base64,
-        )),
-        SigningScheme::Jwt { lifetime_secs } => SchemeSpec::Jwt(JwtSpec {
-            algorithms: std::borrow::Cow::Borrowed(&[JwtAlg::HS256]),
-            lifetime: *lifetime_secs,
-            ..JwtSpec::bearer()
-        }),
-    }
-}
-
-/// Whether the scheme's header can carry several signatures (so every live secret signs).
-fn signs_with_all(s: &SigningScheme) -> bool {
-    matches!(
-        s,
-        SigningScheme::StandardWebhooks | SigningScheme::StandardWebhooksEd25519
-    )
+/// Whether deliveries to `ep` go through the guard for the operator's own
+/// services (`ingress.forward_allow_cidrs`): endpoints the config file
+/// declares, and those forwarding an API-created source the operator named
+/// in `ingress.internal_forward_sources`. Decided from the configuration at
+/// every use, so the privilege follows what the operator wrote.
+pub fn forwards_internally(ep: &crate::store::Endpoint, internal_sources: &[String]) -> bool {
+    ep.from_config
+        || ep
+            .source
+            .as_ref()
+            .is_some_and(|s| internal_sources.iter().any(|i| i == s))
 }
 
 /// The secrets that sign now, newest first, opened.
@@ -146,20 +106,34 @@ pub fn attempt_headers(
 ) -> anyhow::Result<Vec<(String, String)>> {
     let mut secrets = live_secrets(key, &c.endpoint.id, &c.secrets, now_ms)?;
     anyhow::ensure!(!secrets.is_empty(), "endpoint has no live secret");
-    if !signs_with_all(&c.endpoint.scheme) {
+    let spec = c.endpoint.scheme.spec().map_err(anyhow::Error::msg)?;
+    if !spec.signs_with_several() {
         // One signature per request: during a rotation's grace period the
         // *oldest* live secret signs, so receivers keep working until they have
         // switched; when the grace ends only the new one is live.
         secrets.drain(..secrets.len() - 1);
     }
-    let signer = scheme_spec(&c.endpoint.scheme).signer(&secrets)?;
-    let signed = signer.sign(&Outgoing {
+    let signer = spec.signer(&secrets)?;
+    let mut signed = signer.sign(&Outgoing {
         id: c.message.webhook_id(),
         timestamp: now_ms / 1000,
         body: &c.message.payload,
         url: &c.endpoint.url,
         method: "POST",
     })?;
+    // The id (the same on every attempt) and the attempt's time, where the
+    // scheme sends them beside its signature and does not already.
+    let (id_header, ts_header) = c.endpoint.scheme.extra_headers();
+    for (name, value) in [
+        (id_header, c.message.webhook_id().to_string()),
+        (ts_header, (now_ms / 1000).to_string()),
+    ] {
+        if let Some(name) = name {
+            if !signed.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                signed.push((name.to_string(), value));
+            }
+        }
+    }
     // An endpoint stored before its scheme's header was checked (or edited
     // in the database) must not send a framing header as its signature: the
     // request would go out unsigned or malformed and count as delivered.
@@ -374,6 +348,9 @@ pub struct Engine {
     /// Deliveries the store hands over as they commit (taken by `run`).
     handoff: Mutex<Option<HandoffRx>>,
     gates: Gates,
+    /// API-created sources whose forwards may reach the operator's own
+    /// services (`ingress.internal_forward_sources`).
+    pub internal_sources: Vec<String>,
     /// Deliveries sent whose attempt record has not committed yet (a full
     /// disk, say): the record is retried until it does, and a claim of one
     /// of these meanwhile (its lease ran out) is not sent again.
@@ -423,6 +400,7 @@ impl Engine {
             handoff: Mutex::new(handoff),
             gates: Gates::default(),
             unrecorded: Default::default(),
+            internal_sources: Vec::new(),
         })
     }
 
@@ -526,7 +504,7 @@ impl Engine {
         }
         let sent = match attempt_headers(&self.key, &c, started) {
             Ok(headers) => {
-                let client = if c.endpoint.from_config {
+                let client = if forwards_internally(&c.endpoint, &self.internal_sources) {
                     &self.forward_client
                 } else {
                     &self.client
@@ -566,6 +544,7 @@ impl Engine {
                     Some(d) => Next::RetryAt(finished + d),
                     None => Next::Failed,
                 };
+                tracing::info!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, status = r.status, attempt = attempts_done, next = ?next, "attempt failed: the endpoint answered {}", r.status);
                 (Some(r.status), Some(r.body), None, next)
             }
             Err(e) => {
@@ -573,11 +552,14 @@ impl Engine {
                     Some(d) => Next::RetryAt(finished + d),
                     None => Next::Failed,
                 };
-                tracing::info!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, error = %e.detail, "attempt failed");
+                tracing::info!(delivery = %c.delivery.id, endpoint = %c.endpoint.id, attempt = attempts_done, next = ?next, error = %e.detail, "attempt failed: no answer");
                 (None, None, Some(e.public), next)
             }
         };
-        self.metrics.record_attempt(&next, latency);
+        self.metrics.record_attempt(&c.endpoint.id, &next, latency);
+        if let Next::DisableEndpoint(reason) = &next {
+            tracing::info!(endpoint = %c.endpoint.id, status = ?status_code, reason = %reason, "endpoint disabled");
+        }
         if let (Next::Succeeded, Some(src)) = (&next, &c.message.source) {
             self.metrics.source(src).forwarded();
         }
@@ -605,8 +587,17 @@ impl Engine {
             .store
             .record_attempt(&c.delivery.id, rec.clone(), disable_after);
         let (store, unrecorded, id) = (self.store.clone(), self.unrecorded.clone(), c.delivery.id);
+        let endpoint = c.endpoint.id;
         tokio::spawn(async move {
-            let Err(e) = ticket.await else { return };
+            let e = match ticket.await {
+                Ok(disabled) => {
+                    if let Some(reason) = disabled {
+                        tracing::info!(endpoint = %endpoint, reason = %reason, "endpoint disabled");
+                    }
+                    return;
+                }
+                Err(e) => e,
+            };
             tracing::error!(delivery = %id, error = %e, "recording an attempt failed; retrying the record (the delivery is not sent again)");
             unrecorded
                 .lock()
@@ -616,7 +607,12 @@ impl Engine {
             loop {
                 tokio::time::sleep(pause).await;
                 match store.record_attempt(&id, rec.clone(), disable_after).await {
-                    Ok(()) => break,
+                    Ok(disabled) => {
+                        if let Some(reason) = disabled {
+                            tracing::info!(endpoint = %endpoint, reason = %reason, "endpoint disabled");
+                        }
+                        break;
+                    }
                     Err(e) => {
                         tracing::debug!(delivery = %id, error = %e, "recording the attempt failed again");
                         pause = (pause * 2).min(Duration::from_secs(5));

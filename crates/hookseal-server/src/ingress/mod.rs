@@ -292,6 +292,11 @@ fn budget_kib(cfg: &IngressConfig) -> u32 {
     (cfg.max_body_bytes_in_flight / 1024).clamp(1, u32::MAX as u64) as u32
 }
 
+/// The gateway's route, documented for the API's OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(receive))]
+pub struct InboundDoc;
+
 /// The `/in/{source}` routes.
 pub fn router(ingress: Arc<Ingress>) -> Router {
     Router::new()
@@ -365,6 +370,24 @@ fn replay_key(
     Some(crate::store::Dedup { key, until, digest })
 }
 
+/// A provider's webhook, verified against the source's policy on its raw
+/// bytes, stored durably and forwarded. Answers are plain text and generic;
+/// the reason for a refusal goes to the log, the metrics and the rejection
+/// audit.
+#[utoipa::path(post, path = "/in/{source}", tag = "inbound",
+    params(("source" = String, Path, description = "The source's name")),
+    request_body(content = Vec<u8>, content_type = "*/*", description = "The provider's body, as sent"),
+    responses(
+        (status = 200, description = "accepted (stored; a retry of an accepted event: accepted (duplicate)), or a registration handshake's answer", body = String, content_type = "text/plain"),
+        (status = 400, description = "The body could not be read", body = String, content_type = "text/plain"),
+        (status = 401, description = "Missing or invalid signature, token or shared header", body = String, content_type = "text/plain"),
+        (status = 403, description = "The client address is not allowed", body = String, content_type = "text/plain"),
+        (status = 404, description = "No such source", body = String, content_type = "text/plain"),
+        (status = 408, description = "The body came too slowly", body = String, content_type = "text/plain"),
+        (status = 409, description = "A replay: a used id with another body", body = String, content_type = "text/plain"),
+        (status = 413, description = "The body is over the source's limit", body = String, content_type = "text/plain"),
+        (status = 503, description = "Busy or the store is unavailable: retry", body = String, content_type = "text/plain")
+    ))]
 async fn receive(
     State(ing): State<Arc<Ingress>>,
     Path(name): Path<String>,

@@ -8,18 +8,21 @@ use hookseal::event_type::EventTypeAt;
 use hookseal::scheme::options::{Names, SchemeOptions};
 use hookseal::{IpMode, Policy};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 use super::Live;
 use crate::crypto::DataKey;
 use crate::metrics::Metrics;
-use crate::store::{ConfigEndpoint, Endpoint, SealedSecret, SigningScheme, SourceRow};
+use crate::signing::SigningScheme;
+use crate::store::{ConfigEndpoint, Endpoint, SealedSecret, SourceRow};
 
 /// A source: where `/in/{name}` requests come from and how they are checked.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
-    /// The path segment: `/in/{name}`.
+    /// The path segment: `/in/{name}` (1-64 letters, digits, `-`, `_`). In a
+    /// replacement (PUT) the path names the source and this may be left out.
+    #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub name: String,
     /// A preset, or `hmac`, `jwt`, `token`, `ed25519`, `ecdsa-p256`.
     pub provider: String,
@@ -35,6 +38,7 @@ pub struct SourceConfig {
     pub secret_env: Vec<String>,
     /// Files holding secrets (config file only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<String>)]
     pub secret_files: Vec<PathBuf>,
     /// Allowed sender ranges, added to the preset's published ones.
     #[serde(default)]
@@ -78,7 +82,7 @@ pub struct SourceConfig {
 /// Which of the provider's headers a source passes on to its endpoints. Never
 /// a credential, a signature, a required header or a per-connection header,
 /// whichever form is used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum ForwardHeaders {
     /// `true`: every other header; `false` (the default): none.
@@ -113,7 +117,7 @@ impl ForwardHeaders {
 }
 
 /// An endpoint a config-declared source forwards to.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForwardTarget {
     pub url: String,
@@ -303,20 +307,6 @@ impl SourceConfig {
         Ok(out)
     }
 
-    /// The definition as the API shows it: required header values hidden.
-    pub fn redacted(&self) -> Value {
-        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
-        if let Some(h) = v
-            .get_mut("required_headers")
-            .and_then(|h| h.as_object_mut())
-        {
-            for val in h.values_mut() {
-                *val = json!("(hidden)");
-            }
-        }
-        v
-    }
-
     /// The definition sealed for storage, without its secrets (those are sealed
     /// one by one).
     fn sealed(&self, key: &DataKey) -> anyhow::Result<Vec<u8>> {
@@ -373,7 +363,7 @@ impl SourceConfig {
                 created_at: now,
                 expires_at: None,
             };
-            let generated = crate::api::generate_secret(&t.scheme);
+            let generated = t.scheme.generate_secret();
             out.push(ConfigEndpoint {
                 endpoint: Endpoint {
                     id: id.clone(),
@@ -381,7 +371,7 @@ impl SourceConfig {
                     description: format!("forwards source {}", self.name),
                     event_types: t.event_types.clone(),
                     headers: t.headers.clone(),
-                    scheme: t.scheme.clone(),
+                    scheme: t.scheme.clone().normalized(),
                     rate_limit: None,
                     max_concurrency: None,
                     enabled: true,
@@ -482,20 +472,56 @@ pub fn check_secret(row: &SourceRow, key: &DataKey, secret: &str) -> anyhow::Res
         .map(|_| ())
 }
 
+/// A source as the API shows it: its definition (required header values
+/// hidden, secrets never shown), where it is, and its live secrets' times.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SourceOut {
+    #[serde(flatten)]
+    pub def: SourceConfig,
+    /// Declared in the config file (then read-only through the API).
+    pub from_config: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// The live secrets (several during a rotation), without their values.
+    pub secrets: Vec<SourceSecretOut>,
+    /// Where providers send: `/in/{name}`.
+    pub path: String,
+    /// Stored events (on a single source's answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<i64>,
+}
+
+/// A source secret's times.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SourceSecretOut {
+    pub created_at: i64,
+    /// When it stops verifying (ms), once rotated out.
+    pub expires_at: Option<i64>,
+}
+
 /// A source as the API shows it.
-pub fn view(row: &SourceRow, key: &DataKey, now: i64) -> anyhow::Result<Value> {
-    let mut v = open_def(row, key)?.redacted();
-    v["from_config"] = json!(row.from_config);
-    v["created_at"] = json!(row.created_at);
-    v["updated_at"] = json!(row.updated_at);
-    v["secrets"] = json!(row
-        .secrets
-        .iter()
-        .filter(|s| s.expires_at.is_none_or(|e| e > now))
-        .map(|s| json!({ "created_at": s.created_at, "expires_at": s.expires_at }))
-        .collect::<Vec<_>>());
-    v["path"] = json!(format!("/in/{}", row.name));
-    Ok(v)
+pub fn view(row: &SourceRow, key: &DataKey, now: i64) -> anyhow::Result<SourceOut> {
+    let mut def = open_def(row, key)?;
+    for v in def.required_headers.values_mut() {
+        *v = "(hidden)".into();
+    }
+    Ok(SourceOut {
+        def,
+        from_config: row.from_config,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        secrets: row
+            .secrets
+            .iter()
+            .filter(|s| s.expires_at.is_none_or(|e| e > now))
+            .map(|s| SourceSecretOut {
+                created_at: s.created_at,
+                expires_at: s.expires_at,
+            })
+            .collect(),
+        path: format!("/in/{}", row.name),
+        events: None,
+    })
 }
 
 /// Seals one secret for a source.

@@ -12,39 +12,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// How deliveries to an endpoint are signed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum SigningScheme {
-    /// Standard Webhooks `v1` (HMAC-SHA256, `whsec_` secret). The default.
-    #[default]
-    StandardWebhooks,
-    /// Standard Webhooks `v1a` (Ed25519): the endpoint holds `whsk_`, receivers `whpk_`.
-    StandardWebhooksEd25519,
-    /// Hex HMAC-SHA256 of the body in a named header (Jodo's shape).
-    HmacSha256Hex {
-        /// The header, e.g. `X-Jodo-Signature`.
-        header: String,
-    },
-    /// Base64 HMAC-SHA512 of the body in a named header (Orange Logic's configurable shape).
-    HmacSha512Base64 {
-        /// The header, e.g. `x-ol-signature`.
-        header: String,
-    },
-    /// A short-lived HS256 JWT in `Authorization: Bearer` (Flatfile's example).
-    Jwt {
-        /// Token lifetime in seconds.
-        #[serde(default = "default_jwt_lifetime")]
-        lifetime_secs: i64,
-    },
-}
-
-fn default_jwt_lifetime() -> i64 {
-    300
-}
+pub use crate::signing::SigningScheme;
 
 /// A destination.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Endpoint {
     pub id: String,
     pub url: String,
@@ -74,33 +45,6 @@ pub struct Endpoint {
     pub failing_since: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-/// Fields to create or update an endpoint.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct EndpointInput {
-    pub url: Option<String>,
-    pub description: Option<String>,
-    pub event_types: Option<Vec<String>>,
-    pub headers: Option<BTreeMap<String, String>>,
-    pub scheme: Option<SigningScheme>,
-    #[serde(default, deserialize_with = "present")]
-    pub rate_limit: Option<Option<u32>>,
-    #[serde(default, deserialize_with = "present")]
-    pub max_concurrency: Option<Option<u32>>,
-    pub enabled: Option<bool>,
-    /// Set on create only: the inbound source this endpoint forwards.
-    pub source: Option<String>,
-}
-
-/// A field that is present — even as `null` (which clears it) — is `Some`.
-fn present<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A change applied to an endpoint inside the write transaction.
@@ -185,7 +129,7 @@ pub enum Ingested {
 }
 
 /// One refused inbound request (metadata only).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RejectionRecord {
     pub at: i64,
     pub source: String,
@@ -290,14 +234,46 @@ impl SweepStats {
     }
 }
 
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Waiting for an attempt (or a retry).
+    Pending,
+    /// An attempt got a 2xx.
+    Succeeded,
+    /// No more attempts: the schedule ran out, or the endpoint was disabled.
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Succeeded => "succeeded",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    /// From the stored text.
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
+        match s {
+            "pending" => Some(DeliveryStatus::Pending),
+            "succeeded" => Some(DeliveryStatus::Succeeded),
+            "failed" => Some(DeliveryStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
 /// One message to one endpoint.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub id: String,
     pub message_id: String,
     pub endpoint_id: String,
-    /// `pending`, `succeeded` or `failed`.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub next_attempt_at: Option<i64>,
     pub last_status_code: Option<i64>,
@@ -306,7 +282,7 @@ pub struct Delivery {
 }
 
 /// One HTTP attempt of a delivery.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Attempt {
     pub id: i64,
     pub delivery_id: String,
@@ -356,6 +332,16 @@ pub enum Next {
     Failed,
     /// The endpoint said it is gone (410): disable it and fail its pending deliveries.
     DisableEndpoint(String),
+}
+
+/// Which deliveries [`Store::list_deliveries`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    pub status: Option<DeliveryStatus>,
+    pub endpoint_id: Option<String>,
+    /// Changed before this time (ms): the next page.
+    pub before: Option<i64>,
+    pub limit: i64,
 }
 
 /// Queue figures for metrics.
@@ -590,15 +576,21 @@ pub trait Store: Send + Sync + 'static {
     /// Leases up to `limit` due deliveries of enabled endpoints until `now + lease_ms`.
     fn claim_due(&self, now: i64, limit: usize, lease_ms: i64) -> Ticket<Vec<Claimed>>;
     /// Records an attempt and moves the delivery on; also tracks the endpoint's
-    /// failing streak and disables it past `disable_after_ms` of continuous failure.
+    /// failing streak and disables it past `disable_after_ms` of continuous
+    /// failure. Returns why, if this record disabled the endpoint.
     fn record_attempt(
         &self,
         delivery_id: &str,
         rec: AttemptRecord,
         disable_after_ms: i64,
-    ) -> Ticket<()>;
+    ) -> Ticket<Option<String>>;
     /// Makes a delivery due now again (whatever its state).
     fn resend(&self, delivery_id: &str, now: i64) -> Ticket<Delivery>;
+    /// Sends a message (again) to one endpoint: its delivery there is made
+    /// due now, or created if the message never went there.
+    fn resend_to(&self, message_id: &str, endpoint_id: &str, now: i64) -> Ticket<Delivery>;
+    /// Deliveries across endpoints, newest change first.
+    fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>>;
     /// Makes every failed delivery of an endpoint since `since` due now; returns how many.
     fn recover(&self, endpoint_id: &str, since: i64, now: i64) -> Ticket<i64>;
     fn queue_stats(&self, now: i64) -> Result<QueueStats>;

@@ -686,7 +686,7 @@ fn fan_out(
                         id,
                         message_id: msg.id.clone(),
                         endpoint_id: ep.id.clone(),
-                        status: "pending".into(),
+                        status: DeliveryStatus::Pending,
                         attempts: 0,
                         next_attempt_at: Some(now),
                         last_status_code: None,
@@ -768,7 +768,9 @@ fn endpoint_row_with(key: &DataKey, r: &Row<'_>) -> rusqlite::Result<Endpoint> {
                 rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
             })?
         },
-        scheme: serde_json::from_str(&json(5)?).map_err(|e| bad(5, e))?,
+        scheme: serde_json::from_str::<SigningScheme>(&json(5)?)
+            .map_err(|e| bad(5, e))?
+            .normalized(),
         rate_limit: r.get(6)?,
         max_concurrency: r.get(7)?,
         enabled: r.get(8)?,
@@ -785,11 +787,18 @@ const DLV_COLS: &str = "id, message_id, endpoint_id, status, attempts, next_atte
     last_status_code, created_at, updated_at";
 
 fn delivery_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+    let status: String = r.get(3)?;
     Ok(Delivery {
         id: r.get(0)?,
         message_id: r.get(1)?,
         endpoint_id: r.get(2)?,
-        status: r.get(3)?,
+        status: DeliveryStatus::parse(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                3,
+                rusqlite::types::Type::Text,
+                format!("delivery status {status:?}").into(),
+            )
+        })?,
         attempts: r.get(4)?,
         next_attempt_at: r.get(5)?,
         last_status_code: r.get(6)?,
@@ -1215,7 +1224,7 @@ impl Store for SqliteStore {
         delivery_id: &str,
         rec: AttemptRecord,
         disable_after_ms: i64,
-    ) -> Ticket<()> {
+    ) -> Ticket<Option<String>> {
         let id = delivery_id.to_string();
         self.write_fast(move |c| {
             let endpoint_id = rec.endpoint_id.clone();
@@ -1240,7 +1249,7 @@ impl Store for SqliteStore {
             if changed == 0 {
                 // A stale worker (its lease ran out and the delivery was claimed
                 // again, or it was resent): keep the attempt as history only.
-                return Ok(());
+                return Ok(None);
             }
 
             match &rec.next {
@@ -1257,7 +1266,10 @@ impl Store for SqliteStore {
                     )?
                     .execute([&rec.message_id])?;
                 }
-                Next::DisableEndpoint(reason) => disable(c, &endpoint_id, reason, rec.at)?,
+                Next::DisableEndpoint(reason) => {
+                    disable(c, &endpoint_id, reason, rec.at)?;
+                    return Ok(Some(reason.clone()));
+                }
                 _ => {
                     c.prepare_cached(
                         "UPDATE endpoints SET failing_since = ?2 WHERE id = ?1 AND failing_since IS NULL",
@@ -1265,11 +1277,16 @@ impl Store for SqliteStore {
                     .execute(params![endpoint_id, rec.at])?;
                     let since: Option<i64> = c.prepare_cached("SELECT failing_since FROM endpoints WHERE id = ?1")?.query_row([&endpoint_id], |r| r.get(0))?;
                     if since.is_some_and(|s| rec.at - s >= disable_after_ms) {
-                        disable(c, &endpoint_id, "failing continuously", rec.at)?;
+                        let why = format!(
+                            "failing continuously for {} s",
+                            (rec.at - since.unwrap_or(rec.at)) / 1000
+                        );
+                        disable(c, &endpoint_id, &why, rec.at)?;
+                        return Ok(Some(why));
                     }
                 }
             }
-            Ok(())
+            Ok(None)
         })
     }
 
@@ -1294,6 +1311,92 @@ impl Store for SqliteStore {
                 c.prepare_cached(&format!("SELECT {DLV_COLS} FROM deliveries WHERE id = ?1"))?
                     .query_row([&id], delivery_row)?,
             )
+        })
+    }
+
+    fn resend_to(&self, message_id: &str, endpoint_id: &str, now: i64) -> Ticket<Delivery> {
+        let (mid, eid) = (message_id.to_string(), endpoint_id.to_string());
+        self.write(move |c| {
+            let ep: Option<bool> = c
+                .prepare_cached("SELECT enabled FROM endpoints WHERE id = ?1")?
+                .query_row([&eid], |r| r.get(0))
+                .optional()?;
+            let Some(enabled) = ep else {
+                return Err(StoreError::NotFound);
+            };
+            let msg: Option<bool> = c
+                .prepare_cached(
+                    "SELECT drop_body = 1 AND length(payload) = 0 FROM messages WHERE id = ?1",
+                )?
+                .query_row([&mid], |r| r.get(0))
+                .optional()?;
+            match msg {
+                None => return Err(StoreError::NotFound),
+                Some(true) => {
+                    return Err(StoreError::Conflict(
+                        "this event's body was not kept (its source has store_body = false): nothing to resend".into(),
+                    ))
+                }
+                Some(false) => {}
+            }
+            if !enabled {
+                return Err(StoreError::Conflict(format!(
+                    "endpoint {eid} is disabled: enable it first"
+                )));
+            }
+            let existing: Option<String> = c
+                .prepare_cached(
+                    "SELECT id FROM deliveries WHERE message_id = ?1 AND endpoint_id = ?2 \
+                     ORDER BY created_at DESC LIMIT 1",
+                )?
+                .query_row(params![mid, eid], |r| r.get(0))
+                .optional()?;
+            let id = match existing {
+                Some(id) => {
+                    c.execute(
+                        "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, \
+                         lease_until = CASE WHEN lease_until > ?2 THEN lease_until END, \
+                         updated_at = ?2 WHERE id = ?1",
+                        params![id, now],
+                    )?;
+                    id
+                }
+                None => {
+                    let id = new_id("dlv_");
+                    c.execute(
+                        "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at) \
+                         VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)",
+                        params![id, mid, eid, now],
+                    )?;
+                    id
+                }
+            };
+            Ok(c
+                .prepare_cached(&format!("SELECT {DLV_COLS} FROM deliveries WHERE id = ?1"))?
+                .query_row([&id], delivery_row)?)
+        })
+    }
+
+    fn list_deliveries(&self, f: &DeliveryFilter) -> Result<Vec<Delivery>> {
+        // The status as a literal (one of three), so the planner can use the
+        // partial index of failed deliveries.
+        let status = match f.status {
+            None => "",
+            Some(DeliveryStatus::Pending) => "status = 'pending' AND",
+            Some(DeliveryStatus::Succeeded) => "status = 'succeeded' AND",
+            Some(DeliveryStatus::Failed) => "status = 'failed' AND",
+        };
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {DLV_COLS} FROM deliveries \
+                 WHERE {status} (?1 IS NULL OR endpoint_id = ?1) \
+                 AND updated_at < ?2 ORDER BY updated_at DESC, id DESC LIMIT ?3"
+            ))?;
+            let rows = st.query_map(
+                params![f.endpoint_id, f.before.unwrap_or(i64::MAX), f.limit],
+                delivery_row,
+            )?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 

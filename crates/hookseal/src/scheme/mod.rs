@@ -159,6 +159,20 @@ impl SchemeSpec {
         }))
     }
 
+    /// Whether the signature header can carry several signatures (a list
+    /// such as Standard Webhooks' or Orange Logic's `v1,<a> v1,<b>`, or
+    /// Stripe-style pairs): then a sender in a rotation's grace period signs
+    /// with the old and the new secret at once. A scheme with one signature
+    /// per request cannot overlap that way.
+    pub fn signs_with_several(&self) -> bool {
+        use crate::scheme::hmac::SignatureFormat;
+        match self {
+            SchemeSpec::StandardWebhooks(_) => true,
+            SchemeSpec::Hmac(h) => !matches!(h.format, SignatureFormat::Single { .. }),
+            _ => false,
+        }
+    }
+
     /// A short name of the scheme family.
     pub fn kind(&self) -> &'static str {
         match self {

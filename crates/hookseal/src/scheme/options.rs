@@ -38,6 +38,7 @@ impl Names {
 /// are refused for presets (a preset fixes its own layout).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SchemeOptions {
     /// A preset name, or `hmac`, `jwt`, `token`, `ed25519`, `ecdsa-p256`.
     #[serde(default)]

@@ -1,0 +1,555 @@
+//! The admin API (JSON over HTTP, bearer token on every `/api/v1` route but
+//! the OpenAPI document) and the operational routes (`/healthz`, `/readyz`,
+//! `/metrics`).
+//!
+//! Each route is registered together with its OpenAPI description (utoipa),
+//! so the served document (`/api/v1/openapi.json`, committed as
+//! `crates/hookseal-server/openapi.json` and compared by a test) cannot miss
+//! a route, a parameter or a status the server has.
+//!
+//! # Errors
+//!
+//! Every error, the router's own included, is JSON in one shape,
+//! [`ErrorBody`]: `{"code": "...", "detail": "..."}` (plus `field` for a
+//! validation error that names one). Codes are stable:
+//!
+//! | status | code | when |
+//! |---|---|---|
+//! | 400 | `bad_request` | malformed JSON, an unknown or malformed query parameter |
+//! | 401 | `authentication_failed` | no or wrong admin token |
+//! | 404 | `not_found` | no such object, or no such route |
+//! | 405 | `method_not_allowed` | the route has no such method |
+//! | 409 | `conflict` | the change conflicts with what is stored or declared |
+//! | 413 | `payload_too_large` | the body is over `server.max_body_bytes` |
+//! | 415 | `unsupported_media_type` | a body that is not `application/json` |
+//! | 422 | `validation` | a field is missing, of the wrong type, unknown or not valid |
+//! | 500 | `internal` | a bug or a store failure; the log has the detail |
+//! | 503 | `unavailable` | the store is not answering |
+
+mod endpoints;
+mod messages;
+mod ops;
+mod sources;
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::service::{self, Service};
+
+/// The API's state: the service layer.
+pub type AppState = Arc<Service>;
+
+/// Every error answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable code (see the table in the API's description).
+    pub code: String,
+    /// What is wrong, for a person.
+    pub detail: String,
+    /// The field a validation error is about, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    /// 422: a field is not valid.
+    pub fn invalid(field: Option<String>, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            field,
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", detail)
+        }
+    }
+
+    fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+    }
+}
+
+impl From<service::Error> for ApiError {
+    fn from(e: service::Error) -> Self {
+        match e {
+            service::Error::NotFound(what) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
+            service::Error::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            service::Error::Invalid(field, m) => ApiError::invalid(field, m),
+            service::Error::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(ErrorBody {
+                code: self.code.into(),
+                detail: self.detail,
+                field: self.field,
+            }),
+        )
+            .into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A JSON body whose rejections are answered in the API's error shape:
+/// 415 without `Content-Type: application/json`, 400 for malformed JSON,
+/// 422 for a body of the wrong shape, 413 past the size limit.
+pub struct ApiJson<T>(pub T);
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    match r {
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be JSON, sent with Content-Type: application/json",
+        ),
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::bad_request(format!("the body is not valid JSON: {}", e.body_text()))
+        }
+        JsonRejection::JsonDataError(e) => {
+            let text = e.body_text();
+            // "Failed to deserialize the JSON body into the target type: url: …"
+            let detail = text
+                .split_once("target type: ")
+                .map_or(text.as_str(), |(_, d)| d)
+                .to_string();
+            let field = detail
+                .split_once(':')
+                .map(|(f, _)| f.trim().to_string())
+                .filter(|f| !f.contains(' ') && !f.is_empty());
+            ApiError::invalid(field, detail)
+        }
+        JsonRejection::BytesRejection(e) => {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the body is larger than server.max_body_bytes",
+                )
+            } else {
+                ApiError::bad_request(format!("the body could not be read: {}", e.body_text()))
+            }
+        }
+        other => ApiError::bad_request(other.body_text()),
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(t)| ApiJson(t))
+            .map_err(json_rejection)
+    }
+}
+
+/// A JSON body that may be absent (an empty body is the type's default);
+/// when present, it is read like [`ApiJson`].
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let empty = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0")
+            || (req.headers().get(header::CONTENT_LENGTH).is_none()
+                && req.headers().get(header::TRANSFER_ENCODING).is_none());
+        if empty {
+            return Ok(OptionalJson(T::default()));
+        }
+        ApiJson::<T>::from_request(req, state)
+            .await
+            .map(|ApiJson(t)| OptionalJson(t))
+    }
+}
+
+/// Query parameters: an unknown or malformed one is a 400, never ignored.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(t)| ApiQuery(t))
+            .map_err(|r: QueryRejection| {
+                let text = r.body_text();
+                let detail = text
+                    .split_once("query string: ")
+                    .map_or(text.as_str(), |(_, d)| d);
+                ApiError::bad_request(format!("query: {detail}"))
+            })
+    }
+}
+
+/// A path parameter, rejections in the API's shape.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(t)| ApiPath(t))
+            .map_err(|r: PathRejection| ApiError::bad_request(r.body_text()))
+    }
+}
+
+/// A route with no query parameters: any given is refused.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoQuery {}
+
+/// The answers every authenticated route may give besides its own.
+#[derive(utoipa::IntoResponses)]
+pub enum Common {
+    /// A query parameter is unknown or malformed (`bad_request`).
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// The admin token is missing or wrong (`authentication_failed`).
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+}
+
+/// The answers a route taking a JSON body may give besides its own.
+#[derive(utoipa::IntoResponses)]
+pub enum BodyErrors {
+    /// The body is over `server.max_body_bytes` (`payload_too_large`).
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// The body is not `application/json` (`unsupported_media_type`).
+    #[response(status = 415)]
+    UnsupportedMediaType(ErrorBody),
+    /// A field is missing, of the wrong type, unknown or not valid (`validation`).
+    #[response(status = 422)]
+    Invalid(ErrorBody),
+}
+
+/// No such object (`not_found`).
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404)]
+pub struct NotFound(pub ErrorBody);
+
+/// The change conflicts with what is stored or declared (`conflict`).
+#[derive(utoipa::IntoResponses)]
+#[response(status = 409)]
+pub struct Conflict(pub ErrorBody);
+
+/// The bearer token scheme, and the API's description.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The admin token: printed once at the first start, or server.admin_token_file",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hookseal admin API",
+        description = "Send signed webhooks from a durable queue, and receive providers' webhooks at a verifying gateway.\n\nEvery error is JSON: {\"code\", \"detail\"} (and \"field\" for validation errors). Codes: bad_request (400), authentication_failed (401), not_found (404), method_not_allowed (405), conflict (409), payload_too_large (413), unsupported_media_type (415), validation (422), internal (500), unavailable (503).",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "endpoints", description = "Where webhooks are delivered, and how they are signed"),
+        (name = "messages", description = "Publishing, and what became of each message"),
+        (name = "deliveries", description = "One message to one endpoint, and its attempts"),
+        (name = "sources", description = "The inbound gateway's sources"),
+        (name = "operations", description = "Health, readiness, metrics, this document"),
+        (name = "inbound", description = "Providers' webhooks")
+    )
+)]
+struct ApiDoc;
+
+/// The admin API's routes (under `/api/v1`), with their documentation.
+fn admin_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(endpoints::routes())
+        .merge(messages::routes())
+        .merge(sources::routes())
+}
+
+/// The whole router and its OpenAPI document, built from the same table.
+fn build(state: Option<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let mut api = admin_routes();
+    if let Some(s) = &state {
+        api = api.route_layer(axum::middleware::from_fn_with_state(
+            s.clone(),
+            require_token,
+        ));
+    }
+    let api = api.merge(ops::document_route());
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api)
+        .merge(ops::routes())
+        .split_for_parts();
+    // The gateway's route is served by its own router (possibly on its own
+    // listener); its documentation joins this document.
+    doc.merge(crate::ingress::InboundDoc::openapi());
+    links::add(&mut doc);
+    (router, doc)
+}
+
+/// The OpenAPI document, generated from the routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    build(None).1
+}
+
+/// The document as committed (`openapi.json`): pretty JSON, a final newline.
+pub fn openapi_json() -> String {
+    let mut s = openapi().to_pretty_json().expect("the document serializes");
+    s.push('\n');
+    s
+}
+
+/// The router: the admin API behind the token, the operational routes, and
+/// JSON answers for unknown routes and methods.
+pub fn router(state: AppState) -> Router {
+    let (router, _) = build(Some(state.clone()));
+    router
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "the route has no such method",
+            )
+        })
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.cfg.server.max_body_bytes,
+        ))
+        .with_state(state)
+}
+
+async fn require_token(
+    State(s): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer_token);
+    match presented {
+        Some(t) if s.token.check(t) => next.run(req).await,
+        _ => {
+            let mut r = ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "authentication_failed",
+                "missing or invalid admin token",
+            )
+            .into_response();
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            r
+        }
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme name is
+/// case-insensitive and followed by one or more spaces (RFC 9110 §11.1,
+/// §11.4); the token is one word.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    let token = rest.trim_start_matches(' ');
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+        .then_some(token)
+}
+
+/// The answer to a list: its items.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct List<T> {
+    pub data: Vec<T>,
+}
+
+/// OpenAPI links from the operations that create or name an object to those
+/// that use its id: clients (and schemathesis' stateful phase) follow them.
+mod links {
+    use utoipa::openapi::link::LinkBuilder;
+    use utoipa::openapi::path::HttpMethod;
+    use utoipa::openapi::{OpenApi, RefOr};
+
+    /// (path, method, status, link name, target operation, parameter, value).
+    const LINKS: &[(&str, HttpMethod, &str, &str, &str, &str, &str)] = &[];
+
+    pub(super) fn add(doc: &mut OpenApi) {
+        for (path, method, status, name, op, param, value) in super::endpoints::LINKS
+            .iter()
+            .chain(super::messages::LINKS)
+            .chain(super::sources::LINKS)
+            .chain(LINKS)
+        {
+            let Some(item) = doc.paths.paths.get_mut(*path) else {
+                panic!("link from an undocumented path {path}");
+            };
+            let operation = match method {
+                HttpMethod::Get => item.get.as_mut(),
+                HttpMethod::Post => item.post.as_mut(),
+                HttpMethod::Put => item.put.as_mut(),
+                HttpMethod::Patch => item.patch.as_mut(),
+                HttpMethod::Delete => item.delete.as_mut(),
+                _ => None,
+            }
+            .unwrap_or_else(|| panic!("link from an undocumented operation {path}"));
+            let Some(RefOr::T(response)) = operation.responses.responses.get_mut(*status) else {
+                panic!("link from an undocumented response {path} {status}");
+            };
+            response.links.insert(
+                name.to_string(),
+                RefOr::T(
+                    LinkBuilder::new()
+                        .operation_id(*op)
+                        .parameter(*param, serde_json::Value::String(value.to_string()))
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        for v in [
+            "Bearer t0k",
+            "bearer t0k",
+            "BEARER t0k",
+            "bEaReR   t0k",
+            "  Bearer t0k  ",
+        ] {
+            assert_eq!(bearer_token(v), Some("t0k"), "{v:?}");
+        }
+        for v in [
+            "Basic t0k",
+            "Bearer",
+            "Bearer ",
+            "Bearert0k",
+            "Bearer a b",
+            "t0k",
+        ] {
+            assert_eq!(bearer_token(v), None, "{v:?}");
+        }
+    }
+
+    /// The committed document is what the code generates: a route, a
+    /// parameter or a field cannot exist in one and not the other. Run with
+    /// `HOOKSEAL_WRITE_OPENAPI=1` to rewrite the file after a change.
+    #[test]
+    fn the_committed_openapi_document_is_the_generated_one() {
+        let generated = openapi_json();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+        if std::env::var_os("HOOKSEAL_WRITE_OPENAPI").is_some() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap();
+        assert!(
+            committed == generated,
+            "openapi.json differs from the routes' documentation: run \
+             `HOOKSEAL_WRITE_OPENAPI=1 cargo test -p hookseal-server --lib the_committed_openapi` and commit it"
+        );
+    }
+
+    /// Every operation answers 401 without the token (the routes are behind
+    /// it), documents it, and has an operation id and a tag.
+    #[test]
+    fn every_operation_is_documented_with_its_errors() {
+        let doc = openapi();
+        let mut n = 0;
+        for (path, item) in &doc.paths.paths {
+            for (method, op) in [
+                ("get", &item.get),
+                ("post", &item.post),
+                ("put", &item.put),
+                ("patch", &item.patch),
+                ("delete", &item.delete),
+            ] {
+                let Some(op) = op else { continue };
+                n += 1;
+                assert!(op.operation_id.is_some(), "{method} {path}");
+                assert!(
+                    op.tags.as_ref().is_some_and(|t| !t.is_empty()),
+                    "{method} {path}"
+                );
+                let has = |s: &str| op.responses.responses.contains_key(s);
+                if path.starts_with("/api/v1/") && path != "/api/v1/openapi.json" {
+                    assert!(has("401") && has("400"), "{method} {path}");
+                    assert!(op.security.is_some(), "{method} {path}");
+                }
+                if op.request_body.is_some() && path.starts_with("/api/v1/") {
+                    assert!(has("413") && has("415") && has("422"), "{method} {path}");
+                }
+                if path.contains('{') && path.starts_with("/api/v1/") {
+                    assert!(has("404"), "{method} {path}");
+                }
+            }
+        }
+        assert!(n >= 30, "{n} operations");
+    }
+}
