@@ -107,7 +107,7 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     let metrics = Arc::new(metrics::Metrics::with_per_endpoint(
         cfg.metrics.per_endpoint,
     ));
-    let forward_guard = Arc::new(delivery::ssrf::Guard::new(
+    let forward_guard = Arc::new(delivery::ssrf::Guard::for_forwards(
         &cfg.ingress.forward_allow_cidrs,
         cfg.ingress.forward_allow_http,
     )?);

@@ -358,23 +358,25 @@ fn outbound_safety_and_admin_auth() {
         let (code, e) = s.call("POST", "/api/v1/endpoints", Some(json!({ "url": url })));
         assert_eq!(code, 422, "{url}: {e}");
     }
-    // A name that resolves to loopback is refused at connect time, after DNS.
+    // A loopback name is refused at create like 127.0.0.1, naming the setting
+    // that would open it. (A name that only DNS says is internal is refused
+    // at connect time: hardening::refused_attempts_show_only_a_generic_reason.)
     let (recv, addr, _rt) = receiver();
-    let (code, ep) = s.call(
-        "POST",
-        "/api/v1/endpoints",
-        Some(json!({ "url": format!("http://localhost:{}/hook", addr.port()) })),
-    );
-    assert_eq!(code, 201, "{ep}");
-    let attempt = publish_and_first_attempt(&s, "a refused attempt");
-    assert!(
-        attempt["error"].as_str().unwrap().contains("refused"),
-        "{attempt}"
-    );
-    assert!(
-        recv.got.lock().unwrap().is_empty(),
-        "nothing reached the loopback receiver"
-    );
+    for url in [
+        format!("http://localhost:{}/hook", addr.port()),
+        format!("http://api.localhost:{}/hook", addr.port()),
+    ] {
+        let (code, e) = s.call("POST", "/api/v1/endpoints", Some(json!({ "url": url })));
+        assert_eq!(code, 422, "{url}: {e}");
+        assert!(
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("delivery.allow_cidrs"),
+            "{e}"
+        );
+    }
+    assert!(recv.got.lock().unwrap().is_empty());
 
     // The admin API needs the token; health and the OpenAPI document do not.
     assert_eq!(call(&s.addr, "GET", "/api/v1/endpoints", None, None).0, 401);

@@ -195,30 +195,59 @@ pub fn blocked_reason(ip: IpAddr) -> Option<&'static str> {
     }
 }
 
+/// Host names that mean this machine whatever DNS says (RFC 6761 §6.3:
+/// `localhost` and every name under it), and the common aliases.
+fn is_loopback_name(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    h == "localhost"
+        || h.ends_with(".localhost")
+        || matches!(
+            h.as_str(),
+            "localhost.localdomain" | "ip6-localhost" | "ip6-loopback" | "localhost6"
+        )
+}
+
 /// The destination policy.
 #[derive(Debug, Clone)]
 pub struct Guard {
     allow: IpAllowlist,
     /// Whether plain `http://` URLs may be used.
     pub allow_http: bool,
+    /// The settings that open what it refuses (named in refusals).
+    settings: (&'static str, &'static str),
 }
 
 impl Guard {
-    /// A guard with an operator allowlist.
+    /// A guard for customer endpoints (`delivery.allow_cidrs`, `delivery.allow_http`).
     pub fn new(allow_cidrs: &[String], allow_http: bool) -> anyhow::Result<Guard> {
         Ok(Guard {
             allow: IpAllowlist::parse(allow_cidrs)?,
             allow_http,
+            settings: ("delivery.allow_cidrs", "delivery.allow_http"),
+        })
+    }
+
+    /// A guard for forwards to the operator's own services
+    /// (`ingress.forward_allow_cidrs`, `ingress.forward_allow_http`).
+    pub fn for_forwards(allow_cidrs: &[String], allow_http: bool) -> anyhow::Result<Guard> {
+        Ok(Guard {
+            settings: ("ingress.forward_allow_cidrs", "ingress.forward_allow_http"),
+            ..Guard::new(allow_cidrs, allow_http)?
         })
     }
 
     /// Refuses an address unless it is public or explicitly allowed.
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), String> {
         if let Some(what) = metadata(ip) {
-            return Err(format!("{ip} is a cloud metadata service ({what})"));
+            return Err(format!(
+                "{ip} is a cloud metadata service ({what}), never allowed"
+            ));
         }
         match blocked_reason(ip) {
-            Some(why) if !self.allow.allows(ip) => Err(format!("{ip} is {why}")),
+            Some(why) if !self.allow.allows(ip) => Err(format!(
+                "{ip} is {why}: refused unless {} allows it",
+                self.settings.0
+            )),
             _ => Ok(()),
         }
     }
@@ -230,7 +259,10 @@ impl Guard {
             Some("https") => {}
             Some("http") if self.allow_http => {}
             Some("http") => {
-                return Err("plain http:// URLs are refused (delivery.allow_http)".into())
+                return Err(format!(
+                    "plain http:// URLs are refused unless {} is set",
+                    self.settings.1
+                ))
             }
             _ => return Err("the URL must start with https://".into()),
         }
@@ -244,6 +276,17 @@ impl Guard {
             .parse::<IpAddr>()
         {
             self.check_ip(ip)?;
+        } else if is_loopback_name(host) {
+            // This machine, whatever a resolver would say: refused like
+            // 127.0.0.1 unless loopback is allowed.
+            let v4 = self.check_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
+            let v6 = self.check_ip(IpAddr::V6(Ipv6Addr::LOCALHOST));
+            if v4.is_err() && v6.is_err() {
+                return Err(format!(
+                    "{host} is a loopback name (127.0.0.1, ::1): refused unless {} allows it",
+                    self.settings.0
+                ));
+            }
         }
         Ok(uri)
     }
@@ -379,6 +422,34 @@ mod tests {
         ] {
             assert!(g.check_ip(m.parse().unwrap()).is_err(), "{m}");
         }
+    }
+
+    #[test]
+    fn loopback_names_are_refused_like_loopback_addresses() {
+        let g = Guard::new(&[], true).unwrap();
+        for url in [
+            "https://localhost/x",
+            "https://LOCALHOST:8443/x",
+            "https://localhost./x",
+            "https://api.localhost/x",
+            "https://localhost.localdomain/x",
+            "https://ip6-localhost/x",
+        ] {
+            let e = g.check_url(url).unwrap_err();
+            assert!(e.contains("delivery.allow_cidrs"), "{url}: {e}");
+        }
+        assert!(g.check_url("https://localhost-service.example/x").is_ok());
+        assert!(g.check_url("https://mylocalhost/x").is_ok());
+        let open = Guard::new(&["127.0.0.1/32".into()], true).unwrap();
+        assert!(open.check_url("http://localhost:9000/x").is_ok());
+        let fwd = Guard::for_forwards(&[], true).unwrap();
+        let e = fwd.check_url("http://10.0.0.1/x").unwrap_err();
+        assert!(e.contains("ingress.forward_allow_cidrs"), "{e}");
+        let e = Guard::new(&[], false)
+            .unwrap()
+            .check_url("http://example.com/")
+            .unwrap_err();
+        assert!(e.contains("delivery.allow_http"), "{e}");
     }
 
     #[test]
