@@ -27,6 +27,7 @@ status=0
 "$dir/venv/bin/python" "$here/interop.py" || status=1
 "$dir/venv/bin/python" "$here/gateway.py" || status=1
 "$dir/venv/bin/python" "$here/sender.py" || status=1
+bash "$here/contract.sh" || status=1
 node "$here/interop.mjs" || status=1
 if [[ $status -ne 0 ]]; then
     echo "run.sh: interop failed" >&2

@@ -2,6 +2,7 @@
 # Installs what the interop harnesses need, and nothing when that is already done:
 #   - a Python venv at ${HOOKSEAL_INTEROP_DIR:-target/interop}/venv (relative to
 #     the repo root unless absolute) with interop/requirements.txt installed;
+#   - a second venv, contract-venv, with schemathesis (interop/requirements-contract.txt);
 #   - interop/node_modules from interop/package-lock.json (npm ci).
 # A stamp file next to the venv records the hashes each part was built from;
 # a part is redone only when its hash changed or its install is missing.
@@ -26,13 +27,16 @@ need npm "installs interop/node_modules"
 hash_of() { sha256sum "$1" | cut -d' ' -f1; }
 # What each part is built from: the pinned list plus the interpreter / lock file.
 py_key="python $(hash_of interop/requirements.txt) $("$python" -c 'import sys; print(sys.version.split()[0])')"
+contract_key="contract $(hash_of interop/requirements-contract.txt) $("$python" -c 'import sys; print(sys.version.split()[0])')"
 node_key="node $(hash_of interop/package-lock.json) $(node --version)"
 
-old_py='' old_node=''
+old_py='' old_node='' old_contract=''
 if [[ -f $stamp ]]; then
     old_py=$(grep '^python ' "$stamp" || true)
     old_node=$(grep '^node ' "$stamp" || true)
+    old_contract=$(grep '^contract ' "$stamp" || true)
 fi
+record() { printf '%s\n%s\n%s\n' "$old_py" "$old_node" "$old_contract" > "$stamp"; }
 mkdir -p "$dir"
 
 if [[ $old_py == "$py_key" ]] && "$venv/bin/python" -c '' 2>/dev/null; then
@@ -43,8 +47,19 @@ else
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r interop/requirements.txt
     old_py=$py_key
 fi
-# Record progress now, so a failing npm step does not redo the venv next time.
-printf '%s\n%s\n' "$old_py" "$old_node" > "$stamp"
+# Record progress now, so a failing step does not redo this one next time.
+record
+
+contract=$dir/contract-venv
+if [[ $old_contract == "$contract_key" ]] && "$contract/bin/schemathesis" --version >/dev/null 2>&1; then
+    echo "setup.sh: contract venv up to date ($contract)"
+else
+    echo "setup.sh: creating contract venv $contract"
+    "$python" -m venv --clear "$contract"
+    "$contract/bin/python" -m pip install --quiet --disable-pip-version-check -r interop/requirements-contract.txt
+    old_contract=$contract_key
+fi
+record
 
 if [[ $old_node == "$node_key" && -f interop/node_modules/.package-lock.json ]]; then
     echo "setup.sh: node_modules up to date"
@@ -53,4 +68,4 @@ else
     (cd interop && npm ci --no-audit --no-fund --loglevel=error)
     old_node=$node_key
 fi
-printf '%s\n%s\n' "$old_py" "$old_node" > "$stamp"
+record

@@ -24,9 +24,11 @@ pub mod ingress;
 pub mod limits;
 pub mod listen;
 pub mod metrics;
+pub mod schema;
 pub mod service;
 pub mod signing;
 pub mod store;
+pub mod whole;
 
 use std::sync::Arc;
 

@@ -35,6 +35,9 @@ pub enum Error {
     /// A field is not valid: (its name where known, why).
     #[error("{1}")]
     Invalid(Option<String>, String),
+    /// Well-formed, but a policy forbids it (an endpoint's destination).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -66,6 +69,7 @@ fn store_err(what: &str) -> impl Fn(StoreError) -> Error + '_ {
         StoreError::NotFound => Error::NotFound(what.to_string()),
         StoreError::Conflict(m) => Error::Conflict(m),
         StoreError::Invalid(m) => Error::from_message(m),
+        StoreError::Forbidden(m) => Error::Forbidden(m),
         StoreError::Other(e) => Error::Internal(e),
     }
 }
@@ -181,7 +185,12 @@ impl Service {
     }
 
     fn check(&self, ep: &Endpoint) -> Result<()> {
-        crate::delivery::check_endpoint(ep, self.guard_for(ep)).map_err(Error::from_message)
+        crate::delivery::check_endpoint(ep, self.guard_for(ep)).map_err(|r| match r {
+            crate::delivery::Refusal::Invalid(m) | crate::delivery::Refusal::SchemeHeader(m) => {
+                Error::from_message(m)
+            }
+            crate::delivery::Refusal::Forbidden(m) => Error::Forbidden(m),
+        })
     }
 
     fn grace(&self, grace_secs: Option<i64>) -> Result<i64> {
@@ -316,7 +325,13 @@ impl Service {
                     ep.disabled_reason = Some("disabled by an operator".into());
                 }
             }
-            crate::delivery::check_endpoint(ep, svc.guard_for(ep)).map_err(StoreError::Invalid)?;
+            // A custom header the endpoint's (unchangeable) scheme sets is a
+            // conflict with what is stored.
+            crate::delivery::check_endpoint(ep, svc.guard_for(ep)).map_err(|r| match r {
+                crate::delivery::Refusal::Invalid(m) => StoreError::Invalid(m),
+                crate::delivery::Refusal::SchemeHeader(m) => StoreError::Conflict(m),
+                crate::delivery::Refusal::Forbidden(m) => StoreError::Forbidden(m),
+            })?;
             ep.updated_at = now_ms();
             Ok(())
         });
@@ -449,16 +464,7 @@ impl Service {
             .map_err(|m| Error::invalid("event_type", m))?;
         let id = match p.id {
             Some(id) => {
-                if id.is_empty()
-                    || id.len() > 256
-                    || !id.bytes().all(|b| b.is_ascii_graphic())
-                    || id.contains('.')
-                {
-                    return Err(Error::invalid(
-                        "id",
-                        "id must be 1-256 visible ASCII characters without '.'",
-                    ));
-                }
+                check_message_id(&id).map_err(|m| Error::invalid("id", m))?;
                 id
             }
             None => new_id("msg_"),
@@ -691,4 +697,17 @@ fn strip_source_prefix(name: &str, msg: &str) -> String {
     msg.strip_prefix(&format!("source {name}: "))
         .unwrap_or(msg)
         .to_string()
+}
+
+/// Checks a message id chosen by the publisher: 1-256 visible ASCII
+/// characters without `.` (ids are signed as `id.timestamp.body`).
+pub fn check_message_id(id: &str) -> std::result::Result<(), String> {
+    if id.is_empty()
+        || id.len() > 256
+        || !id.bytes().all(|b| b.is_ascii_graphic())
+        || id.contains('.')
+    {
+        return Err("id must be 1-256 visible ASCII characters without '.'".into());
+    }
+    Ok(())
 }

@@ -49,19 +49,25 @@ pub enum SigningScheme {
     /// A short-lived HS256 JWT in `Authorization: Bearer` (Flatfile's example).
     Jwt {
         /// Token lifetime in seconds (10-3600).
-        #[serde(default = "default_jwt_lifetime")]
+        #[serde(
+            default = "default_jwt_lifetime",
+            deserialize_with = "crate::whole::int"
+        )]
+        #[schema(minimum = 10, maximum = 3600)]
         lifetime_secs: i64,
     },
     /// Deprecated: `hmac` with `algorithm: sha256, encoding: hex`. Accepted and
     /// stored as `hmac`.
     HmacSha256Hex {
         /// The header, e.g. `X-Jodo-Signature`.
+        #[schema(schema_with = crate::schema::signature_header)]
         header: String,
     },
     /// Deprecated: `hmac` with `algorithm: sha512, encoding: base64`. Accepted
     /// and stored as `hmac`.
     HmacSha512Base64 {
         /// The header, e.g. `x-ol-signature`.
+        #[schema(schema_with = crate::schema::signature_header)]
         header: String,
     },
 }
@@ -75,6 +81,7 @@ fn default_jwt_lifetime() -> i64 {
 #[serde(deny_unknown_fields)]
 pub struct HmacScheme {
     /// The signature header, e.g. `X-Joy-Loyalty-Hmac-Sha256`.
+    #[schema(schema_with = crate::schema::signature_header)]
     pub header: String,
     /// The hash.
     #[serde(default)]
@@ -87,6 +94,7 @@ pub struct HmacScheme {
     /// which makes the header a space-separated list that can carry several
     /// signatures.
     #[serde(default)]
+    #[schema(max_length = 32, pattern = r"^[^\x00-\x20\x7f-\x9f]*$")]
     pub prefix: String,
     /// What is signed.
     #[serde(default)]
@@ -94,9 +102,11 @@ pub struct HmacScheme {
     /// The header carrying the message id (the same on every attempt), or
     /// null for none.
     #[serde(default = "default_id_header")]
+    #[schema(schema_with = crate::schema::extra_header)]
     pub id_header: Option<String>,
     /// The header carrying the Unix time of the attempt, or null for none.
     #[serde(default = "default_timestamp_header")]
+    #[schema(schema_with = crate::schema::extra_header)]
     pub timestamp_header: Option<String>,
 }
 
@@ -105,15 +115,18 @@ pub struct HmacScheme {
 #[serde(deny_unknown_fields)]
 pub struct ProviderScheme {
     /// The preset's name, e.g. `orange-logic`, `github`, `stripe`.
+    #[schema(schema_with = crate::schema::provider)]
     pub provider: String,
     /// The hash, where the provider lets the sender choose (`orange-logic`: `sha512`).
     #[serde(default)]
     pub algorithm: Option<HmacAlgorithm>,
     /// An id header sent beside the provider's own headers, or null.
     #[serde(default = "default_id_header")]
+    #[schema(schema_with = crate::schema::extra_header)]
     pub id_header: Option<String>,
     /// A timestamp header sent beside the provider's own headers, or null.
     #[serde(default = "default_timestamp_header")]
+    #[schema(schema_with = crate::schema::extra_header)]
     pub timestamp_header: Option<String>,
 }
 
@@ -284,7 +297,9 @@ impl SigningScheme {
                             .into(),
                     );
                 }
-                if h.prefix.len() > 32 || h.prefix.chars().any(|c| c.is_control() || c == ' ') {
+                if h.prefix.chars().count() > 32
+                    || h.prefix.chars().any(|c| c.is_control() || c == ' ')
+                {
                     return Err("scheme.prefix: at most 32 visible characters".into());
                 }
                 Ok(())

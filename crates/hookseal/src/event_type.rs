@@ -15,7 +15,6 @@ use crate::request::Headers;
 /// Where an event's type is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventTypeAt {
     /// A header, e.g. `X-GitHub-Event`. Schemes that sign only the body do
     /// not cover it: someone holding a signed request could resend it first
@@ -25,6 +24,51 @@ pub enum EventTypeAt {
     Json(Cow<'static, str>),
 }
 
+/// A header name: an RFC 9110 token of 1-256 bytes.
+fn is_header_name(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 256
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The JSON Schema of the two forms: `{"header": name}` or `{"json": pointer}`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for EventTypeAt {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
+        let form = |key: &str, pattern: &str, what: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property(
+                    key,
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(pattern))
+                        .description(Some(what)),
+                )
+                .required(key)
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        OneOfBuilder::new()
+            .item(form(
+                "header",
+                "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$",
+                "A header, e.g. X-GitHub-Event",
+            ))
+            .item(form(
+                "json",
+                "^/[\\s\\S]+$",
+                "A JSON pointer (RFC 6901) into the body, e.g. /type",
+            ))
+            .description(Some("Where an event's type is"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for EventTypeAt {}
+
 /// The longest event type taken (longer values are not types).
 pub const MAX_LEN: usize = 128;
 
@@ -32,9 +76,8 @@ impl EventTypeAt {
     /// Checks the location: a header name, or a JSON pointer.
     pub fn check(&self) -> Result<(), String> {
         match self {
-            EventTypeAt::Header(h) => http::HeaderName::from_bytes(h.as_bytes())
-                .map(drop)
-                .map_err(|_| format!("event_type: {h:?} is not a header name")),
+            EventTypeAt::Header(h) if is_header_name(h) => Ok(()),
+            EventTypeAt::Header(h) => Err(format!("event_type: {h:?} is not a header name")),
             EventTypeAt::Json(p) if p.starts_with('/') && p.len() > 1 => Ok(()),
             EventTypeAt::Json(p) => Err(format!(
                 "event_type: {p:?} is not a JSON pointer to a field (like \"/type\")"

@@ -83,6 +83,11 @@ pub fn spawn(
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     for (k, v) in extra_env {
+        // Not the server's: where its log goes.
+        if *k == "TEST_STDERR_FILE" {
+            cmd.stderr(std::fs::File::create(v).unwrap());
+            continue;
+        }
         cmd.env(k, v);
     }
     let separate_ingress = extra_env

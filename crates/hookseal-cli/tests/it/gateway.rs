@@ -643,25 +643,34 @@ fn sources_through_the_api_rotation_and_handshakes() {
     assert_eq!(code, 200);
 
     // Replaced: a narrower allowlist applies at once; the endpoint stays.
+    // The path names the source: a name in the body is refused.
     let (code, v) = s.call(
         "PUT",
         "/api/v1/sources/slack",
         Some(json!({ "name": "slack", "provider": "slack", "allow_ips": ["198.51.100.0/24"] })),
     );
+    assert_eq!(code, 422, "{v}");
+    let (code, v) = s.call(
+        "PUT",
+        "/api/v1/sources/slack",
+        Some(json!({ "provider": "slack", "allow_ips": ["198.51.100.0/24"] })),
+    );
     assert_eq!(code, 200, "{v}");
+    assert_eq!(v["name"], "slack", "{v}");
     let b = event(6);
     let h = sign("slack", "new-secret", "", now(), b.as_bytes());
     assert_eq!(post(&s.addr, "/in/slack", &h, b.as_bytes()).0, 403);
     let (code, v) = s.call(
         "PUT",
         "/api/v1/sources/slack",
-        Some(json!({ "name": "slack", "provider": "slack", "secrets": ["x"] })),
+        Some(json!({ "provider": "slack", "secrets": ["x"] })),
     );
     assert_eq!(code, 422, "secrets change through rotation: {v}");
+    assert!(v["detail"].as_str().unwrap().contains("rotate"), "{v}");
     let (code, _) = s.call(
         "PUT",
         "/api/v1/sources/slack",
-        Some(json!({ "name": "slack", "provider": "slack" })),
+        Some(json!({ "provider": "slack" })),
     );
     assert_eq!(code, 200);
     assert_eq!(post(&s.addr, "/in/slack", &h, b.as_bytes()).0, 200);

@@ -8,4 +8,5 @@ mod cli;
 mod common;
 mod gateway;
 mod hardening;
+mod sender;
 mod serve;

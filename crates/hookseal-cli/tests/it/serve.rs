@@ -348,15 +348,20 @@ fn idempotent_publish_and_secret_rotation() {
 fn outbound_safety_and_admin_auth() {
     // No allowlist: loopback and private destinations are refused.
     let s = start("ssrf", &[("HOOKSEAL_DELIVERY__ALLOW_CIDRS", "[]")]);
-    for url in [
-        "http://10.0.0.1/x",
-        "http://127.0.0.1:9/x",
-        "http://[::1]/x",
-        "http://169.254.169.254/latest",
-        "ftp://example.com/",
+    // Well-formed but refused by the destination policy: 403, naming the
+    // setting; not a URL of the accepted form: 422.
+    for (url, status) in [
+        ("http://10.0.0.1/x", 403),
+        ("http://127.0.0.1:9/x", 403),
+        ("http://169.254.169.254/latest", 403),
+        ("http://[::1]/x", 422),
+        ("ftp://example.com/", 422),
     ] {
         let (code, e) = s.call("POST", "/api/v1/endpoints", Some(json!({ "url": url })));
-        assert_eq!(code, 422, "{url}: {e}");
+        assert_eq!(code, status, "{url}: {e}");
+        if status == 403 {
+            assert_eq!(e["code"], "destination_forbidden", "{e}");
+        }
     }
     // A loopback name is refused at create like 127.0.0.1, naming the setting
     // that would open it. (A name that only DNS says is internal is refused
@@ -367,7 +372,7 @@ fn outbound_safety_and_admin_auth() {
         format!("http://api.localhost:{}/hook", addr.port()),
     ] {
         let (code, e) = s.call("POST", "/api/v1/endpoints", Some(json!({ "url": url })));
-        assert_eq!(code, 422, "{url}: {e}");
+        assert_eq!(code, 403, "{url}: {e}");
         assert!(
             e["detail"]
                 .as_str()
@@ -660,7 +665,7 @@ fn https_endpoints_speak_tls() {
         "/api/v1/endpoints",
         Some(json!({ "url": format!("http://{addr}/hook") })),
     );
-    assert_eq!(code, 422, "http:// refused by default: {e}");
+    assert_eq!(code, 403, "http:// refused by default: {e}");
     let (code, e) = s.call(
         "POST",
         "/api/v1/endpoints",
@@ -746,7 +751,7 @@ fn per_endpoint_concurrency_limit_is_respected() {
         &format!("/api/v1/endpoints/{id}"),
         Some(json!({ "url": "http://10.0.0.1/" })),
     );
-    assert_eq!(code, 422);
+    assert_eq!(code, 403);
 }
 
 #[test]

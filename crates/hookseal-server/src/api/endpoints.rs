@@ -12,8 +12,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    ApiJson, ApiPath, ApiQuery, ApiResult, AppState, BodyErrors, Common, Conflict, List, NoQuery,
-    NotFound, OptionalJson,
+    ApiJson, ApiPath, ApiQuery, ApiResult, AppState, BodyErrors, Common, Conflict, Forbidden, List,
+    NoQuery, NotFound, OptionalJson,
 };
 use crate::service::{EndpointChange, NewEndpoint};
 use crate::signing::SigningScheme;
@@ -128,7 +128,7 @@ pub struct EndpointIn {
     /// operator allows it, `delivery.allow_http`). Loopback, private and
     /// other special-purpose addresses are refused unless
     /// `delivery.allow_cidrs` opens them.
-    #[schema(max_length = 2048, example = "https://example.com/webhooks")]
+    #[schema(schema_with = crate::schema::url)]
     pub url: String,
     #[serde(default)]
     #[schema(max_length = 1024)]
@@ -136,21 +136,23 @@ pub struct EndpointIn {
     /// Event types delivered: exact (`invoice.paid`), a prefix pattern
     /// (`invoice.*`) or `*`. Empty: every event.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::filters)]
     pub event_types: Vec<String>,
     /// Headers sent with every delivery (a shared custom header). Connection,
     /// framing and signature headers cannot be set.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::header_map)]
     pub headers: BTreeMap<String, String>,
     /// How deliveries are signed (default: Standard Webhooks).
     #[serde(default)]
     pub scheme: SigningScheme,
     /// Deliveries per second, or null for no limit.
-    #[serde(default)]
-    #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "crate::whole::opt")]
+    #[schema(minimum = 1, maximum = 1000000)]
     pub rate_limit: Option<u32>,
     /// Deliveries in flight at once, or null for no limit.
-    #[serde(default)]
-    #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "crate::whole::opt")]
+    #[schema(minimum = 1, maximum = 1000000)]
     pub max_concurrency: Option<u32>,
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -170,30 +172,23 @@ pub struct EndpointIn {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointPatch {
-    #[schema(max_length = 2048)]
+    #[schema(schema_with = crate::schema::opt_url)]
     pub url: Option<String>,
     #[schema(max_length = 1024)]
     pub description: Option<String>,
+    #[schema(schema_with = crate::schema::opt_filters)]
     pub event_types: Option<Vec<String>>,
+    #[schema(schema_with = crate::schema::opt_header_map)]
     pub headers: Option<BTreeMap<String, String>>,
     /// Deliveries per second; null removes the limit.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<u32>, minimum = 1)]
+    #[serde(default, deserialize_with = "crate::whole::present")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 1000000)]
     pub rate_limit: Option<Option<u32>>,
     /// Deliveries in flight at once; null removes the limit.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<u32>, minimum = 1)]
+    #[serde(default, deserialize_with = "crate::whole::present")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 1000000)]
     pub max_concurrency: Option<Option<u32>>,
     pub enabled: Option<bool>,
-}
-
-/// A field that is present — even as `null` (which clears it) — is `Some`.
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A new endpoint, with its secret.
@@ -227,6 +222,7 @@ pub struct RotateIn {
     pub secret: Option<String>,
     /// Seconds the previous secrets keep signing (default:
     /// `secrets.rotation_grace_secs`).
+    #[serde(default, deserialize_with = "crate::whole::opt")]
     #[schema(minimum = 0, maximum = 604800)]
     pub grace_secs: Option<i64>,
 }
@@ -252,6 +248,7 @@ pub struct RotateOut {
 #[serde(deny_unknown_fields)]
 pub struct RecoverIn {
     /// Failed deliveries created since this Unix time in milliseconds.
+    #[serde(deserialize_with = "crate::whole::int")]
     pub since: i64,
 }
 
@@ -289,7 +286,7 @@ pub(super) fn limit(l: Option<i64>) -> ApiResult<i64> {
     request_body = EndpointIn,
     responses(
         (status = 201, description = "Created, with its secret", body = EndpointCreated),
-        Common, BodyErrors
+        Common, Forbidden, BodyErrors
     ))]
 async fn create_endpoint(
     State(s): State<AppState>,
@@ -353,7 +350,7 @@ async fn get_endpoint(
     security(("admin_token" = [])),
     params(("id" = String, Path), NoQuery),
     request_body = EndpointPatch,
-    responses((status = 200, body = Endpoint), Common, NotFound, Conflict, BodyErrors))]
+    responses((status = 200, body = Endpoint), Common, Forbidden, NotFound, Conflict, BodyErrors))]
 async fn update_endpoint(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
@@ -395,7 +392,7 @@ async fn delete_endpoint(
 #[utoipa::path(post, path = "/endpoints/{id}/disable", tag = "endpoints",
     security(("admin_token" = [])),
     params(("id" = String, Path), NoQuery),
-    responses((status = 200, body = Endpoint), Common, NotFound))]
+    responses((status = 200, body = Endpoint), Common, Forbidden, NotFound))]
 async fn disable_endpoint(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
@@ -408,7 +405,7 @@ async fn disable_endpoint(
 #[utoipa::path(post, path = "/endpoints/{id}/enable", tag = "endpoints",
     security(("admin_token" = [])),
     params(("id" = String, Path), NoQuery),
-    responses((status = 200, body = Endpoint), Common, NotFound))]
+    responses((status = 200, body = Endpoint), Common, Forbidden, NotFound))]
 async fn enable_endpoint(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,

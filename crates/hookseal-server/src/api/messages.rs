@@ -51,15 +51,6 @@ pub(super) const LINKS: &[(&str, HttpMethod, &str, &str, &str, &str, &str)] = &[
         "$response.body#/id",
     ),
     (
-        "/api/v1/messages",
-        HttpMethod::Post,
-        "202",
-        "ResendMessage",
-        "resend_message",
-        "id",
-        "$response.body#/id",
-    ),
-    (
         "/api/v1/messages/{id}/resend",
         HttpMethod::Post,
         "202",
@@ -94,22 +85,17 @@ pub(super) const LINKS: &[(&str, HttpMethod, &str, &str, &str, &str, &str)] = &[
 pub struct PublishIn {
     /// Its type, for endpoints' filters: 1-256 characters, no spaces, no
     /// control characters, no wildcard.
-    #[schema(
-        min_length = 1,
-        max_length = 256,
-        pattern = r"^[^\s*\x00-\x1f\x7f-\x9f]+$",
-        example = "invoice.paid"
-    )]
+    #[schema(schema_with = crate::schema::event_type)]
     pub event_type: String,
-    /// The JSON delivered.
+    /// The JSON object delivered.
     #[schema(value_type = Object)]
-    pub payload: Value,
+    pub payload: serde_json::Map<String, Value>,
     /// The message id, which is also an idempotency key: publishing the same
     /// id and content again returns the first message (200), other content
     /// under it is a 409. Generated when absent.
     #[schema(min_length = 1, max_length = 256, pattern = r"^[!-\-/-~]+$")]
     pub id: Option<String>,
-    /// Deprecated: the same as `id`.
+    /// Deprecated: the same as `id` (which wins when both are given).
     #[schema(min_length = 1, max_length = 256, pattern = r"^[!-\-/-~]+$")]
     pub idempotency_key: Option<String>,
 }
@@ -205,11 +191,17 @@ async fn publish(
     _q: ApiQuery<NoQuery>,
     ApiJson(i): ApiJson<PublishIn>,
 ) -> ApiResult<(StatusCode, Json<PublishOut>)> {
+    // `id` wins over the deprecated alias; both are checked.
+    if let Some(k) = &i.idempotency_key {
+        crate::service::check_message_id(k)
+            .map_err(|m| super::ApiError::invalid(Some("idempotency_key".into()), m))?;
+    }
+    let id = i.id.or(i.idempotency_key);
     let (m, created) = s
         .publish(Publish {
             event_type: i.event_type,
-            payload: i.payload,
-            id: i.id.or(i.idempotency_key),
+            payload: Value::Object(i.payload),
+            id,
         })
         .await?;
     let status = if created {

@@ -17,6 +17,7 @@
 //! |---|---|---|
 //! | 400 | `bad_request` | malformed JSON, an unknown or malformed query parameter |
 //! | 401 | `authentication_failed` | no or wrong admin token |
+//! | 403 | `destination_forbidden` | an endpoint URL the destination policy refuses |
 //! | 404 | `not_found` | no such object, or no such route |
 //! | 405 | `method_not_allowed` | the route has no such method |
 //! | 409 | `conflict` | the change conflicts with what is stored or declared |
@@ -33,7 +34,7 @@ mod sources;
 
 use std::sync::Arc;
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -104,6 +105,9 @@ impl From<service::Error> for ApiError {
             ),
             service::Error::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             service::Error::Invalid(field, m) => ApiError::invalid(field, m),
+            service::Error::Forbidden(m) => {
+                ApiError::new(StatusCode::FORBIDDEN, "destination_forbidden", m)
+            }
             service::Error::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 ApiError::new(
@@ -132,35 +136,57 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// A JSON body whose rejections are answered in the API's error shape:
-/// 415 without `Content-Type: application/json`, 400 for malformed JSON,
-/// 422 for a body of the wrong shape, 413 past the size limit.
+/// A JSON object body whose rejections are answered in the API's error
+/// shape: 415 without a JSON content type, 400 for malformed JSON, 422 for a
+/// body of the wrong shape (another JSON value than an object included),
+/// 413 past the size limit.
 pub struct ApiJson<T>(pub T);
 
-fn json_rejection(r: JsonRejection) -> ApiError {
-    match r {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+/// Whether the request says its body is JSON (`application/json`, or a
+/// `+json` type).
+fn is_json(headers: &header::HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// Reads a JSON object body into `T`; `null` (or no body) is `None` when
+/// `optional`.
+async fn read_json<S: Send + Sync, T: DeserializeOwned>(
+    req: Request,
+    state: &S,
+    optional: bool,
+) -> Result<Option<T>, ApiError> {
+    let empty_ok = optional
+        && (req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0")
+            || (req.headers().get(header::CONTENT_LENGTH).is_none()
+                && req.headers().get(header::TRANSFER_ENCODING).is_none()));
+    if empty_ok {
+        return Ok(None);
+    }
+    if !is_json(req.headers()) {
+        return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "the body must be JSON, sent with Content-Type: application/json",
-        ),
-        JsonRejection::JsonSyntaxError(e) => {
-            ApiError::bad_request(format!("the body is not valid JSON: {}", e.body_text()))
-        }
-        JsonRejection::JsonDataError(e) => {
-            let text = e.body_text();
-            // "Failed to deserialize the JSON body into the target type: url: …"
-            let detail = text
-                .split_once("target type: ")
-                .map_or(text.as_str(), |(_, d)| d)
-                .to_string();
-            let field = detail
-                .split_once(':')
-                .map(|(f, _)| f.trim().to_string())
-                .filter(|f| !f.contains(' ') && !f.is_empty());
-            ApiError::invalid(field, detail)
-        }
-        JsonRejection::BytesRejection(e) => {
+        ));
+    }
+    let bytes = axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -170,42 +196,63 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             } else {
                 ApiError::bad_request(format!("the body could not be read: {}", e.body_text()))
             }
+        })?;
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        _ => {
+            return match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                Err(e) => Err(ApiError::bad_request(format!(
+                    "the body is not valid JSON: {e}"
+                ))),
+                Ok(_) if optional && bytes.trim_ascii() == b"null" => Ok(None),
+                Ok(_) => Err(ApiError::invalid(None, "the body must be a JSON object")),
+            };
         }
-        other => ApiError::bad_request(other.body_text()),
     }
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let t = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let field = (path != "." && !path.is_empty()).then_some(path);
+                let detail = match &field {
+                    Some(f) => format!("{f}: {inner}"),
+                    None => inner.to_string(),
+                };
+                ApiError::invalid(field, detail)
+            }
+            _ => ApiError::bad_request(format!("the body is not valid JSON: {inner}")),
+        }
+    })?;
+    // Trailing characters after the object: malformed.
+    de.end()
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    Ok(Some(t))
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Json::<T>::from_request(req, state)
-            .await
-            .map(|Json(t)| ApiJson(t))
-            .map_err(json_rejection)
+        read_json(req, state, false)
+            .await?
+            .map(ApiJson)
+            .ok_or_else(|| ApiError::invalid(None, "the body must be a JSON object"))
     }
 }
 
-/// A JSON body that may be absent (an empty body is the type's default);
-/// when present, it is read like [`ApiJson`].
+/// A JSON object body that may be absent (an empty body, or `null`, is the
+/// type's default); when present, it is read like [`ApiJson`].
 pub struct OptionalJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let empty = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() == b"0")
-            || (req.headers().get(header::CONTENT_LENGTH).is_none()
-                && req.headers().get(header::TRANSFER_ENCODING).is_none());
-        if empty {
-            return Ok(OptionalJson(T::default()));
-        }
-        ApiJson::<T>::from_request(req, state)
-            .await
-            .map(|ApiJson(t)| OptionalJson(t))
+        Ok(OptionalJson(
+            read_json(req, state, true).await?.unwrap_or_default(),
+        ))
     }
 }
 
@@ -273,6 +320,13 @@ pub enum BodyErrors {
     Invalid(ErrorBody),
 }
 
+/// The URL is well-formed but the destination policy refuses it
+/// (`destination_forbidden`): a refused range, a loopback name, plain
+/// `http://` where not allowed. The detail names the setting that opens it.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 403)]
+pub struct Forbidden(pub ErrorBody);
+
 /// No such object (`not_found`).
 #[derive(utoipa::IntoResponses)]
 #[response(status = 404)]
@@ -307,7 +361,7 @@ impl utoipa::Modify for Security {
 #[openapi(
     info(
         title = "hookseal admin API",
-        description = "Send signed webhooks from a durable queue, and receive providers' webhooks at a verifying gateway.\n\nEvery error is JSON: {\"code\", \"detail\"} (and \"field\" for validation errors). Codes: bad_request (400), authentication_failed (401), not_found (404), method_not_allowed (405), conflict (409), payload_too_large (413), unsupported_media_type (415), validation (422), internal (500), unavailable (503).",
+        description = "Send signed webhooks from a durable queue, and receive providers' webhooks at a verifying gateway.\n\nEvery error is JSON: {\"code\", \"detail\"} (and \"field\" for validation errors). Codes: bad_request (400), authentication_failed (401), destination_forbidden (403), not_found (404), method_not_allowed (405), conflict (409), payload_too_large (413), unsupported_media_type (415), validation (422), internal (500), unavailable (503).",
         license(name = "Apache-2.0")
     ),
     modifiers(&Security),
@@ -348,6 +402,7 @@ fn build(state: Option<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi
     // listener); its documentation joins this document.
     doc.merge(crate::ingress::InboundDoc::openapi());
     links::add(&mut doc);
+    flatten_tagged_variants(&mut doc);
     (router, doc)
 }
 
@@ -424,6 +479,88 @@ pub fn bearer_token(value: &str) -> Option<&str> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct List<T> {
     pub data: Vec<T>,
+}
+
+/// An internally tagged enum's newtype variant is documented as `allOf` of
+/// the struct's `$ref` and an object with the tag. When the struct is
+/// closed (`additionalProperties: false`, from `deny_unknown_fields`), that
+/// combination accepts nothing: the struct's schema refuses the tag. serde
+/// reads such a variant as one object — the struct's fields plus the tag —
+/// so it is documented as one: the struct's properties and the tag merged
+/// into one closed object.
+fn flatten_tagged_variants(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{AdditionalProperties, Schema};
+    use utoipa::openapi::RefOr;
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    let closed: std::collections::BTreeMap<String, utoipa::openapi::schema::Object> = components
+        .schemas
+        .iter()
+        .filter_map(|(name, s)| match s {
+            RefOr::T(Schema::Object(o))
+                if matches!(
+                    o.additional_properties.as_deref(),
+                    Some(AdditionalProperties::FreeForm(false))
+                ) =>
+            {
+                Some((format!("#/components/schemas/{name}"), o.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    // An `allOf` of a closed struct's `$ref` and an inline object (a tagged
+    // variant, or a struct that flattens a closed one) as one closed object.
+    let merge = |item: &mut RefOr<Schema>| {
+        let RefOr::T(Schema::AllOf(all)) = item else {
+            return;
+        };
+        let [RefOr::Ref(r), RefOr::T(Schema::Object(extra))] = all.items.as_slice() else {
+            return;
+        };
+        let Some(base) = closed.get(&r.ref_location) else {
+            return;
+        };
+        let mut merged = base.clone();
+        for (k, v) in &extra.properties {
+            merged.properties.insert(k.clone(), v.clone());
+        }
+        for r in &extra.required {
+            if !merged.required.contains(r) {
+                merged.required.push(r.clone());
+            }
+        }
+        merged.description = all.description.clone().or(merged.description);
+        *item = RefOr::T(Schema::Object(merged));
+    };
+    // Everywhere a schema can sit (generic lists inline their items).
+    fn walk(s: &mut RefOr<Schema>, merge: &dyn Fn(&mut RefOr<Schema>)) {
+        merge(s);
+        let RefOr::T(schema) = s else { return };
+        match schema {
+            Schema::Object(o) => {
+                for p in o.properties.values_mut() {
+                    walk(p, merge);
+                }
+                if let Some(AdditionalProperties::RefOr(a)) = o.additional_properties.as_deref_mut()
+                {
+                    walk(a, merge);
+                }
+            }
+            Schema::Array(a) => {
+                if let utoipa::openapi::schema::ArrayItems::RefOrSchema(i) = &mut a.items {
+                    walk(i, merge);
+                }
+            }
+            Schema::OneOf(x) => x.items.iter_mut().for_each(|i| walk(i, merge)),
+            Schema::AllOf(x) => x.items.iter_mut().for_each(|i| walk(i, merge)),
+            Schema::AnyOf(x) => x.items.iter_mut().for_each(|i| walk(i, merge)),
+            _ => {}
+        }
+    }
+    for schema in components.schemas.values_mut() {
+        walk(schema, &merge);
+    }
 }
 
 /// OpenAPI links from the operations that create or name an object to those

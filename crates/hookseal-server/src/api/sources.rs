@@ -14,8 +14,7 @@ use super::{
     ApiJson, ApiPath, ApiQuery, ApiResult, AppState, BodyErrors, Common, Conflict, List, NoQuery,
     NotFound,
 };
-use crate::ingress::source::SourceOut;
-use crate::ingress::SourceConfig;
+use crate::ingress::source::{SourceIn, SourceOut, SourceUpdate};
 use crate::store::RejectionRecord;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -83,6 +82,7 @@ pub struct SourceRotateIn {
     pub secret: String,
     /// Seconds the previous secrets keep verifying (default:
     /// `secrets.rotation_grace_secs`).
+    #[serde(default, deserialize_with = "crate::whole::opt")]
     #[schema(minimum = 0, maximum = 604800)]
     pub grace_secs: Option<i64>,
 }
@@ -98,12 +98,12 @@ pub struct SourceRotateOut {
 #[utoipa::path(post, path = "/sources", tag = "sources",
     security(("admin_token" = [])),
     params(NoQuery),
-    request_body = SourceConfig,
+    request_body = SourceIn,
     responses((status = 201, body = SourceOut), Common, Conflict, BodyErrors))]
 async fn create_source(
     State(s): State<AppState>,
     _q: ApiQuery<NoQuery>,
-    ApiJson(def): ApiJson<SourceConfig>,
+    ApiJson(SourceIn(def)): ApiJson<SourceIn>,
 ) -> ApiResult<(StatusCode, Json<SourceOut>)> {
     Ok((StatusCode::CREATED, Json(s.create_source(def).await?)))
 }
@@ -141,13 +141,13 @@ async fn get_source(
 #[utoipa::path(put, path = "/sources/{name}", tag = "sources",
     security(("admin_token" = [])),
     params(("name" = String, Path), NoQuery),
-    request_body = SourceConfig,
+    request_body = SourceUpdate,
     responses((status = 200, body = SourceOut), Common, NotFound, Conflict, BodyErrors))]
 async fn put_source(
     State(s): State<AppState>,
     ApiPath(name): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
-    ApiJson(def): ApiJson<SourceConfig>,
+    ApiJson(SourceUpdate(def)): ApiJson<SourceUpdate>,
 ) -> ApiResult<Json<SourceOut>> {
     Ok(Json(s.put_source(&name, def).await?))
 }

@@ -253,10 +253,10 @@ impl Outbound {
         headers: &[(String, String)],
         body: Bytes,
     ) -> Result<Response, SendError> {
-        let uri = self
-            .guard
-            .check_url(url)
-            .map_err(|e| SendError::refused(format!("{url}: {e}")))?;
+        let uri = self.guard.check_url(url).map_err(|e| match e {
+            super::ssrf::UrlRefusal::Forbidden(m) => SendError::refused(format!("{url}: {m}")),
+            super::ssrf::UrlRefusal::Malformed(m) => SendError::plain(m),
+        })?;
         let mut req = http::Request::post(uri);
         for (n, v) in headers {
             req = req.header(n.as_str(), v.as_str());

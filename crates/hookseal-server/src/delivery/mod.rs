@@ -40,13 +40,65 @@ pub fn now_ms() -> i64 {
 /// the config file — against the destination `guard` that will send to it:
 /// its URL, custom headers, filters, signing scheme and limits. The message
 /// names the field.
-pub fn check_endpoint(ep: &crate::store::Endpoint, guard: &ssrf::Guard) -> Result<(), String> {
-    guard.check_url(&ep.url).map_err(|e| format!("url: {e}"))?;
-    ep.scheme.check()?;
+pub fn check_endpoint(ep: &crate::store::Endpoint, guard: &ssrf::Guard) -> Result<(), Refusal> {
+    match guard.check_url(&ep.url) {
+        Ok(_) => {}
+        Err(ssrf::UrlRefusal::Malformed(m)) => return Err(Refusal::Invalid(format!("url: {m}"))),
+        Err(ssrf::UrlRefusal::Forbidden(m)) => return Err(Refusal::Forbidden(format!("url: {m}"))),
+    }
+    check_endpoint_fields(ep)
+}
+
+/// Why an endpoint is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A field is not valid (the message names it).
+    Invalid(String),
+    /// Well-formed, but the destination policy forbids the URL.
+    Forbidden(String),
+    /// A custom header the signing scheme sets itself: invalid in a new
+    /// endpoint, a conflict with an existing endpoint's scheme.
+    SchemeHeader(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Invalid(m) | Refusal::Forbidden(m) | Refusal::SchemeHeader(m) => {
+                f.write_str(m)
+            }
+        }
+    }
+}
+
+/// The most deliveries per second, or in flight, an endpoint can be limited to.
+pub const MAX_LIMIT: u32 = 1_000_000;
+
+fn check_endpoint_fields(ep: &crate::store::Endpoint) -> Result<(), Refusal> {
+    let invalid = Refusal::Invalid;
+    if ep.description.chars().count() > 1024 {
+        return Err(invalid("description: at most 1024 characters".into()));
+    }
+    ep.scheme.check().map_err(invalid)?;
     let signature = ep.scheme.signature_header();
     let (id_header, ts_header) = ep.scheme.extra_headers();
     for (n, v) in &ep.headers {
-        crate::headers::check_configurable("headers", n)?;
+        crate::headers::check_configurable("headers", n).map_err(invalid)?;
+        if !crate::headers::is_value(v) {
+            return Err(invalid(format!(
+                "headers: the value of {n} has a control character or is over {} characters",
+                crate::headers::MAX_VALUE
+            )));
+        }
+    }
+    crate::event_types::check_filters(&ep.event_types).map_err(invalid)?;
+    let limit_ok = |l: Option<u32>| l.is_none_or(|l| (1..=MAX_LIMIT).contains(&l));
+    if !limit_ok(ep.rate_limit) || !limit_ok(ep.max_concurrency) {
+        return Err(invalid(format!(
+            "rate_limit and max_concurrency must be 1-{MAX_LIMIT} (or null for unlimited)"
+        )));
+    }
+    for n in ep.headers.keys() {
         if signature
             .as_deref()
             .is_some_and(|h| h.eq_ignore_ascii_case(n))
@@ -55,18 +107,10 @@ pub fn check_endpoint(ep: &crate::store::Endpoint, guard: &ssrf::Guard) -> Resul
                 .flatten()
                 .any(|h| h.eq_ignore_ascii_case(n))
         {
-            return Err(format!(
+            return Err(Refusal::SchemeHeader(format!(
                 "headers: {n} is set by the signing scheme and cannot be configured"
-            ));
+            )));
         }
-        http::HeaderValue::from_str(v)
-            .map_err(|_| format!("headers: the value of {n} is not a valid header value"))?;
-    }
-    crate::event_types::check_filters(&ep.event_types)?;
-    if ep.rate_limit == Some(0) || ep.max_concurrency == Some(0) {
-        return Err(
-            "rate_limit and max_concurrency must be positive (or null for unlimited)".into(),
-        );
     }
     Ok(())
 }

@@ -207,6 +207,75 @@ fn is_loopback_name(host: &str) -> bool {
         )
 }
 
+/// The longest endpoint URL, in characters.
+pub const MAX_URL: usize = 2048;
+
+/// The JSON Schema pattern of an endpoint URL ([`url_syntax`]): `http(s)://`,
+/// a host name (letters, digits, hyphens; dotted; IPv4 literals are host
+/// names of digits), an optional port, and an optional path and query of
+/// RFC 3986 characters.
+pub const URL_PATTERN: &str = "^https?://[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(?:[/?][A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$";
+
+/// Whether `url` has the form [`URL_PATTERN`] describes (and at most
+/// [`MAX_URL`] characters). The destination policy is a separate question
+/// ([`Guard::check_url`]).
+pub fn url_syntax(url: &str) -> bool {
+    fn label(l: &str) -> bool {
+        let b = l.as_bytes();
+        !b.is_empty()
+            && b.len() <= 63
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    }
+    if url.len() > MAX_URL {
+        return false;
+    }
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    host.split('.').all(label)
+        && port.is_none_or(|p| {
+            !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && {
+                let v: u32 = p.parse().unwrap_or(u32::MAX);
+                // Five digits: no leading zero (the pattern's alternatives).
+                v <= 65535 && !(p.len() == 5 && p.starts_with('0'))
+            }
+        })
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._~!$&'()*+,;=:@%/?-".contains(&b))
+}
+
+/// Why a URL is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlRefusal {
+    /// Not a URL of the accepted form (a 422).
+    Malformed(String),
+    /// Well-formed, but the destination policy forbids it (a 403): a
+    /// refused range, a loopback name, plain `http://` where not allowed.
+    Forbidden(String),
+}
+
+impl std::fmt::Display for UrlRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UrlRefusal::Malformed(m) | UrlRefusal::Forbidden(m) => f.write_str(m),
+        }
+    }
+}
+
 /// The destination policy.
 #[derive(Debug, Clone)]
 pub struct Guard {
@@ -252,40 +321,38 @@ impl Guard {
         }
     }
 
-    /// Checks what can be checked without DNS: scheme, host, IP literals.
-    pub fn check_url(&self, url: &str) -> Result<http::Uri, String> {
-        let uri: http::Uri = url.parse().map_err(|_| format!("{url:?} is not a URL"))?;
-        match uri.scheme_str() {
-            Some("https") => {}
-            Some("http") if self.allow_http => {}
-            Some("http") => {
-                return Err(format!(
-                    "plain http:// URLs are refused unless {} is set",
-                    self.settings.1
-                ))
-            }
-            _ => return Err("the URL must start with https://".into()),
+    /// Checks what can be checked without DNS: the URL's form, its scheme,
+    /// IP literals and loopback names.
+    pub fn check_url(&self, url: &str) -> Result<http::Uri, UrlRefusal> {
+        let malformed = || {
+            UrlRefusal::Malformed(format!(
+                "{url:?} is not an http(s) URL of a host name or IPv4 address, an optional port, \
+                 and a path of URL characters"
+            ))
+        };
+        if !url_syntax(url) {
+            return Err(malformed());
         }
-        let host = uri.host().ok_or("the URL has no host")?;
-        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
-            return Err("URLs with user info are refused".into());
+        let uri: http::Uri = url.parse().map_err(|_| malformed())?;
+        if uri.scheme_str() == Some("http") && !self.allow_http {
+            return Err(UrlRefusal::Forbidden(format!(
+                "plain http:// URLs are refused unless {} is set",
+                self.settings.1
+            )));
         }
-        if let Ok(ip) = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-        {
-            self.check_ip(ip)?;
+        let host = uri.host().ok_or_else(malformed)?;
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            self.check_ip(ip).map_err(UrlRefusal::Forbidden)?;
         } else if is_loopback_name(host) {
             // This machine, whatever a resolver would say: refused like
             // 127.0.0.1 unless loopback is allowed.
             let v4 = self.check_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
             let v6 = self.check_ip(IpAddr::V6(Ipv6Addr::LOCALHOST));
             if v4.is_err() && v6.is_err() {
-                return Err(format!(
+                return Err(UrlRefusal::Forbidden(format!(
                     "{host} is a loopback name (127.0.0.1, ::1): refused unless {} allows it",
                     self.settings.0
-                ));
+                )));
             }
         }
         Ok(uri)
@@ -430,12 +497,11 @@ mod tests {
         for url in [
             "https://localhost/x",
             "https://LOCALHOST:8443/x",
-            "https://localhost./x",
             "https://api.localhost/x",
             "https://localhost.localdomain/x",
             "https://ip6-localhost/x",
         ] {
-            let e = g.check_url(url).unwrap_err();
+            let e = g.check_url(url).unwrap_err().to_string();
             assert!(e.contains("delivery.allow_cidrs"), "{url}: {e}");
         }
         assert!(g.check_url("https://localhost-service.example/x").is_ok());
@@ -443,12 +509,13 @@ mod tests {
         let open = Guard::new(&["127.0.0.1/32".into()], true).unwrap();
         assert!(open.check_url("http://localhost:9000/x").is_ok());
         let fwd = Guard::for_forwards(&[], true).unwrap();
-        let e = fwd.check_url("http://10.0.0.1/x").unwrap_err();
+        let e = fwd.check_url("http://10.0.0.1/x").unwrap_err().to_string();
         assert!(e.contains("ingress.forward_allow_cidrs"), "{e}");
         let e = Guard::new(&[], false)
             .unwrap()
             .check_url("http://example.com/")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("delivery.allow_http"), "{e}");
     }
 
@@ -461,8 +528,59 @@ mod tests {
         assert!(g.check_url("https://127.0.0.1/x").is_err());
         assert!(g.check_url("https://[::1]/x").is_err());
         assert!(g.check_url("https://user:pw@example.com/").is_err());
+        assert!(matches!(
+            g.check_url("https://[2606:4700::1111]/x"),
+            Err(UrlRefusal::Malformed(_))
+        ));
+        assert!(matches!(
+            g.check_url("https://10.1.2.3/x"),
+            Err(UrlRefusal::Forbidden(_))
+        ));
         let g = Guard::new(&["127.0.0.1/32".to_string()], true).unwrap();
         assert!(g.check_url("http://127.0.0.1:9000/x").is_ok());
         assert!(g.check_ip("127.0.0.2".parse().unwrap()).is_err());
+    }
+
+    /// The OpenAPI pattern and the check are the same rule, and every URL
+    /// they take parses.
+    #[test]
+    fn the_url_pattern_is_the_check() {
+        let re = regex::Regex::new(URL_PATTERN).unwrap();
+        for u in [
+            "https://example.com",
+            "https://example.com/",
+            "http://a/x?y=1&z=%20",
+            "https://a-b.c-d.e:443/p/q;r=s@t:u",
+            "https://0",
+            "https://1.2.3.4:8080/x",
+            "https://example.com:65535",
+            "https://example.com:65536",
+            "https://example.com:00080",
+            "https://example.com:0",
+            "https://example.com:",
+            "https://-a.com",
+            "https://a-.com",
+            "https://a..b",
+            "https://a.b.",
+            "https://[::1]/",
+            "https://user@host/",
+            "ftp://x",
+            "HTTPS://x",
+            "https://x/#frag",
+            "https://x/a b",
+            "https://x/\"",
+            "https://x/{}",
+            "https://x?q",
+            "https://ü.com",
+            &format!("https://{}.com", "a".repeat(63)),
+            &format!("https://{}.com", "a".repeat(64)),
+        ] {
+            assert_eq!(url_syntax(u), re.is_match(u), "{u}");
+            if url_syntax(u) {
+                assert!(u.parse::<http::Uri>().is_ok(), "{u} does not parse");
+            }
+        }
+        let long = format!("https://x.com/{}", "a".repeat(MAX_URL));
+        assert!(!url_syntax(&long));
     }
 }

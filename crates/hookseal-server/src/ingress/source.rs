@@ -25,6 +25,7 @@ pub struct SourceConfig {
     #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub name: String,
     /// A preset, or `hmac`, `jwt`, `token`, `ed25519`, `ecdsa-p256`.
+    #[schema(schema_with = crate::schema::source_provider)]
     pub provider: String,
     /// A generic scheme's shape (the `hookseal verify` options, snake_case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,15 +51,21 @@ pub struct SourceConfig {
     #[serde(default)]
     pub required_headers: BTreeMap<String, String>,
     /// Timestamp tolerance in seconds (default: the preset's, else 300).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole::opt")]
+    #[schema(minimum = 1, maximum = 86400)]
     pub tolerance_secs: Option<i64>,
-    #[serde(default = "default_body")]
+    /// The largest body accepted, in bytes (1 KiB - 64 MiB).
+    #[serde(default = "default_body", deserialize_with = "crate::whole::int")]
+    #[schema(minimum = 1024, maximum = 67108864)]
     pub max_body_bytes: usize,
     /// The public origin providers call (schemes that sign the URL).
     #[serde(default)]
     pub public_url: Option<String>,
-    /// How long (s) an id is remembered when no signed timestamp bounds it.
-    #[serde(default)]
+    /// How long (s) a signed id is remembered (default 1 day); for schemes
+    /// that sign neither an id nor a timestamp, setting it turns replay
+    /// protection on (see SECURITY.md).
+    #[serde(default, deserialize_with = "crate::whole::opt")]
+    #[schema(minimum = 60, maximum = 2592000)]
     pub dedup_secs: Option<i64>,
     /// Which of the provider's headers are passed on to the endpoints.
     #[serde(default)]
@@ -68,7 +75,8 @@ pub struct SourceConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<EventTypeAt>,
     /// Stored events are deleted after this many days.
-    #[serde(default = "default_retention")]
+    #[serde(default = "default_retention", deserialize_with = "crate::whole::int")]
+    #[schema(minimum = 1, maximum = 3650)]
     pub retention_days: u32,
     /// false: the body is emptied once every forward succeeded.
     #[serde(default = "yes")]
@@ -77,6 +85,112 @@ pub struct SourceConfig {
     /// `source` on endpoint create instead).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forward: Vec<ForwardTarget>,
+}
+
+/// A new source as the API takes it: a definition with its secrets inline,
+/// without what only the config file may declare (`forward`, `secret_env`,
+/// `secret_files`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct SourceIn(pub SourceConfig);
+
+/// A replacement definition: as [`SourceIn`] without secrets (rotate them)
+/// and without a name (the path names the source).
+#[derive(Debug, Clone)]
+pub struct SourceUpdate(pub SourceConfig);
+
+impl<'de> Deserialize<'de> for SourceUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_json::Value::deserialize(d)?;
+        for (field, why) in [
+            ("name", "the path names the source; leave name out"),
+            (
+                "secrets",
+                "change them with POST /api/v1/sources/{name}/secrets/rotate",
+            ),
+        ] {
+            if v.get(field).is_some() {
+                return Err(D::Error::custom(format!("{field}: {why}")));
+            }
+        }
+        SourceConfig::deserialize(v)
+            .map(SourceUpdate)
+            .map_err(D::Error::custom)
+    }
+}
+
+/// The definition's schema with some properties left out (and, for a new
+/// source, `secrets` required).
+fn schema_without(
+    drop: &[&str],
+    secrets_required: bool,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::Schema;
+    use utoipa::openapi::RefOr;
+    let mut s = <SourceConfig as utoipa::PartialSchema>::schema();
+    if let RefOr::T(Schema::Object(o)) = &mut s {
+        for p in drop {
+            o.properties.shift_remove(*p);
+            o.required.retain(|r| r != p);
+        }
+        if secrets_required {
+            // Write-only (never shown), so absent from the definition's schema.
+            use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+            o.properties.insert(
+                "secrets".into(),
+                RefOr::T(Schema::Array(
+                    ArrayBuilder::new()
+                        .items(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)))
+                        .min_items(Some(1))
+                        .description(Some(
+                            "The provider's secrets or keys, in its form (several while it rotates)",
+                        ))
+                        .build(),
+                )),
+            );
+            o.required.push("secrets".into());
+            o.required.push("name".into());
+        }
+    }
+    s
+}
+
+impl utoipa::PartialSchema for SourceIn {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        schema_without(&["forward", "secret_env", "secret_files"], true)
+    }
+}
+
+impl utoipa::ToSchema for SourceIn {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <SourceConfig as utoipa::ToSchema>::schemas(schemas);
+    }
+}
+
+impl utoipa::PartialSchema for SourceUpdate {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        schema_without(
+            &["forward", "secret_env", "secret_files", "secrets", "name"],
+            false,
+        )
+    }
+}
+
+impl utoipa::ToSchema for SourceUpdate {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <SourceConfig as utoipa::ToSchema>::schemas(schemas);
+    }
 }
 
 /// Which of the provider's headers a source passes on to its endpoints. Never

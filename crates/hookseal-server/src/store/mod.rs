@@ -370,6 +370,9 @@ pub enum StoreError {
     /// The change is not valid (the message says why).
     #[error("{0}")]
     Invalid(String),
+    /// Well-formed, but a policy forbids it (an endpoint's destination).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }

@@ -16,6 +16,9 @@ use crate::scheme::{SchemeSpec, TimestampSource};
 use crate::time::TimeFormat;
 use crate::{Algorithm, ConfigError, Encoding, Part, SecretForm};
 
+/// The generic schemes' names (a scheme shaped by options, not a preset).
+pub const GENERIC: &[&str] = &["hmac", "jwt", "token", "ed25519", "ecdsa-p256"];
+
 /// How option names appear in error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Names {
@@ -55,6 +58,7 @@ pub struct SchemeOptions {
     /// `single` (default), `list` (`v1,<sig>` entries) or `pairs` (`t=…,v1=…`).
     pub signature_format: Option<String>,
     /// Pairs format: the pair separator (default `,`).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1))]
     pub pair_separator: Option<char>,
     /// Pairs format: the timestamp key (default `t`).
     pub timestamp_key: Option<String>,

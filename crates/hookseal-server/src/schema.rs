@@ -1,0 +1,176 @@
+//! OpenAPI schemas for strings the server checks by rules of its own: each
+//! is built from the same pattern the check is tested against, so the
+//! document says exactly what is accepted (`#[schema(schema_with = …)]`).
+
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::RefOr;
+
+fn string(pattern: String, max_length: Option<usize>, nullable: bool) -> ObjectBuilder {
+    let ty = if nullable {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::Type(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(ty)
+        .pattern(Some(pattern))
+        .max_length(max_length)
+}
+
+/// An endpoint URL.
+pub fn url() -> RefOr<Schema> {
+    string(
+        crate::delivery::ssrf::URL_PATTERN.into(),
+        Some(crate::delivery::ssrf::MAX_URL),
+        false,
+    )
+    .examples(["https://example.com/webhooks"])
+    .description(Some(
+        "Where deliveries are POSTed. The destination policy may still refuse it (403): \
+         loopback, private and other special-purpose addresses unless delivery.allow_cidrs \
+         opens them, plain http:// unless delivery.allow_http is set.",
+    ))
+    .into()
+}
+
+/// An endpoint URL, or null (unchanged).
+pub fn opt_url() -> RefOr<Schema> {
+    string(
+        crate::delivery::ssrf::URL_PATTERN.into(),
+        Some(crate::delivery::ssrf::MAX_URL),
+        true,
+    )
+    .into()
+}
+
+fn header_map_builder(nullable: bool) -> ObjectBuilder {
+    let ty = if nullable {
+        SchemaType::from_iter([Type::Object, Type::Null])
+    } else {
+        SchemaType::Type(Type::Object)
+    };
+    ObjectBuilder::new()
+        .schema_type(ty)
+        .property_names(Some(
+            string(crate::headers::configurable_name_pattern(), None, false).build(),
+        ))
+        .additional_properties(Some(Schema::Object(
+            string(
+                crate::headers::VALUE_PATTERN.into(),
+                Some(crate::headers::MAX_VALUE),
+                false,
+            )
+            .build(),
+        )))
+        .description(Some(
+            "Headers sent with every delivery (a shared custom header): names that are not \
+             connection, framing or webhook-* headers, values without control characters.",
+        ))
+}
+
+/// Custom headers.
+pub fn header_map() -> RefOr<Schema> {
+    header_map_builder(false).into()
+}
+
+/// Custom headers, or null (unchanged).
+pub fn opt_header_map() -> RefOr<Schema> {
+    header_map_builder(true).into()
+}
+
+/// A header name a scheme signs into.
+pub fn signature_header() -> RefOr<Schema> {
+    string(crate::headers::configurable_name_pattern(), None, false)
+        .examples(["X-Jodo-Signature"])
+        .into()
+}
+
+/// An id or timestamp header name, or null for none.
+pub fn extra_header() -> RefOr<Schema> {
+    string(
+        crate::headers::name_pattern(&[crate::headers::HOP_BY_HOP, crate::headers::FRAMING]),
+        None,
+        true,
+    )
+    .into()
+}
+
+/// A published event type.
+pub fn event_type() -> RefOr<Schema> {
+    string(crate::event_types::event_type_pattern(), None, false)
+        .examples(["invoice.paid"])
+        .into()
+}
+
+fn filters_builder(nullable: bool) -> ArrayBuilder {
+    let ty = if nullable {
+        SchemaType::from_iter([Type::Array, Type::Null])
+    } else {
+        SchemaType::Type(Type::Array)
+    };
+    ArrayBuilder::new()
+        .schema_type(ty)
+        .items(string(crate::event_types::filter_pattern(), None, false).build())
+        .description(Some(
+            "Event types delivered: exact (invoice.paid), a prefix pattern (invoice.*) or *. \
+             Empty: every event.",
+        ))
+}
+
+/// Endpoint filters.
+pub fn filters() -> RefOr<Schema> {
+    filters_builder(false).into()
+}
+
+/// Endpoint filters, or null (unchanged).
+pub fn opt_filters() -> RefOr<Schema> {
+    filters_builder(true).into()
+}
+
+/// A provider preset's name.
+pub fn provider() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(hookseal::PRESETS.iter().map(|p| p.name)))
+        .description(Some("A preset (`hookseal providers` lists them)"))
+        .into()
+}
+
+/// A source's provider: a preset or a generic scheme.
+pub fn source_provider() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(
+            hookseal::PRESETS
+                .iter()
+                .map(|p| p.name)
+                .chain(hookseal::scheme::options::GENERIC.iter().copied()),
+        ))
+        .description(Some(
+            "A preset (`hookseal providers` lists them), or a generic scheme shaped by `scheme`",
+        ))
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every schema builds and serialises.
+    #[test]
+    fn schemas_build() {
+        for s in [
+            super::url(),
+            super::opt_url(),
+            super::header_map(),
+            super::opt_header_map(),
+            super::signature_header(),
+            super::extra_header(),
+            super::event_type(),
+            super::filters(),
+            super::opt_filters(),
+            super::provider(),
+            super::source_provider(),
+        ] {
+            assert!(serde_json::to_string(&s).unwrap().len() > 10);
+        }
+    }
+}
