@@ -17,6 +17,8 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub ingress: IngressConfig,
     pub secrets: SecretsConfig,
+    pub event_types: EventTypesConfig,
+    pub applications: ApplicationsConfig,
     pub metrics: MetricsConfig,
     pub log: LogConfig,
     /// Sources declared in the file (`[[sources]]`).
@@ -91,6 +93,20 @@ pub struct DeliveryConfig {
 #[serde(deny_unknown_fields)]
 pub struct SecretsConfig {
     pub rotation_grace_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventTypesConfig {
+    pub require_declared: bool,
+    pub validate_payloads: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationsConfig {
+    pub portal_token_secs: i64,
+    pub token_cache_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -177,6 +193,14 @@ impl Config {
         anyhow::ensure!(
             self.store.backend == "sqlite",
             "store.backend: only \"sqlite\" is available"
+        );
+        anyhow::ensure!(
+            (60..=366 * 86_400).contains(&self.applications.portal_token_secs),
+            "applications.portal_token_secs must be within 60..=31622400 (a year)"
+        );
+        anyhow::ensure!(
+            self.applications.token_cache_secs <= 300,
+            "applications.token_cache_secs must be at most 300"
         );
         anyhow::ensure!(
             !d.retry_schedule_secs.is_empty(),

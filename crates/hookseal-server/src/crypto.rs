@@ -248,7 +248,7 @@ pub fn new_token() -> anyhow::Result<String> {
     ))
 }
 
-fn digest(token: &str) -> [u8; 32] {
+pub(crate) fn digest(token: &str) -> [u8; 32] {
     let d = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
     let mut h = [0u8; 32];
     h.copy_from_slice(d.as_ref());

@@ -24,6 +24,7 @@ pub mod ingress;
 pub mod limits;
 pub mod listen;
 pub mod metrics;
+pub mod names;
 pub mod schema;
 pub mod service;
 pub mod signing;
@@ -151,6 +152,7 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         )?),
         forward_guard,
         ingress: ingress.clone(),
+        tokens: Default::default(),
     });
     let tls = if cfg.server.tls_cert_file.is_empty() {
         None
@@ -277,6 +279,7 @@ async fn sweeper(ingress: Arc<ingress::Ingress>, cfg: Arc<config::Config>) {
             audit_max_rows: cfg.ingress.audit_max_rows,
             audit_before: now - cfg.ingress.audit_retention_days * DAY_MS,
             orphans_before: now - 30 * DAY_MS,
+            idempotency_before: now - 12 * 3_600_000,
             step: SWEEP_STEP,
         };
         // In steps of bounded transactions: other writes (ingests above all)

@@ -127,6 +127,96 @@ pub fn opt_filters() -> RefOr<Schema> {
     filters_builder(true).into()
 }
 
+fn nullable(t: Type, nullable: bool) -> SchemaType {
+    if nullable {
+        SchemaType::from_iter([t, Type::Null])
+    } else {
+        SchemaType::Type(t)
+    }
+}
+
+/// A uid that must not start with `prefix`, or null.
+fn uid(prefix: &str, null: bool) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(nullable(Type::String, null))
+        .pattern(Some(crate::names::uid_pattern(prefix)))
+        .min_length(Some(1))
+        .max_length(Some(crate::names::MAX_UID))
+        .description(Some(format!(
+            "Your own id: 1-256 of a-z, A-Z, 0-9, '-', '_', '.', not starting with {prefix:?}"
+        )))
+        .into()
+}
+
+/// An endpoint's uid, or null.
+pub fn opt_endpoint_uid() -> RefOr<Schema> {
+    uid("ep_", true)
+}
+
+/// An application's uid, or null.
+pub fn opt_app_uid() -> RefOr<Schema> {
+    uid("app_", true)
+}
+
+fn channels(max: usize, null: bool) -> RefOr<Schema> {
+    ArrayBuilder::new()
+        .schema_type(nullable(Type::Array, null))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(crate::names::UID_PATTERN))
+                .min_length(Some(1))
+                .max_length(Some(crate::names::MAX_CHANNEL)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(max))
+        .unique_items(true)
+        .into()
+}
+
+/// An endpoint's channels (1-10), or null for every message.
+pub fn opt_endpoint_channels() -> RefOr<Schema> {
+    channels(crate::names::MAX_ENDPOINT_CHANNELS, true)
+}
+
+/// A message's channels (1-5), or null.
+pub fn opt_message_channels() -> RefOr<Schema> {
+    channels(crate::names::MAX_MESSAGE_CHANNELS, true)
+}
+
+fn metadata_builder(null: bool) -> ObjectBuilder {
+    let no_control = "^[^\\x00-\\x1f\\x7f-\\x9f]*$";
+    ObjectBuilder::new()
+        .schema_type(nullable(Type::Object, null))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(crate::names::MAX_METADATA_KEY))
+                .pattern(Some(no_control))
+                .build(),
+        ))
+        .additional_properties(Some(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(crate::names::MAX_METADATA_VALUE))
+                .pattern(Some(no_control))
+                .build(),
+        )))
+        .max_properties(Some(crate::names::MAX_METADATA))
+        .description(Some("Free-form strings of yours"))
+}
+
+/// Metadata.
+pub fn metadata() -> RefOr<Schema> {
+    metadata_builder(false).into()
+}
+
+/// Metadata, or null (unchanged).
+pub fn opt_metadata() -> RefOr<Schema> {
+    metadata_builder(true).into()
+}
+
 /// A provider preset's name.
 pub fn provider() -> RefOr<Schema> {
     ObjectBuilder::new()

@@ -47,6 +47,14 @@ pub fn present<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
     opt(d).map(Some)
 }
 
+/// Any field that, when present, is a value or null (which clears it):
+/// absent is `None` (with `#[serde(default)]`), null is `Some(None)`.
+pub fn present_value<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Deserialize, Debug)]

@@ -97,8 +97,19 @@ fn digits(b: &[u8]) -> Option<i64> {
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` to Unix seconds (fraction dropped).
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    parse_rfc3339_parts(text, false).map(|ms| ms.div_euclid(1000))
+}
+
+/// Parses an RFC 3339 date-time to Unix milliseconds (digits past the
+/// millisecond dropped). A date-time without an offset is read as UTC: API
+/// clients send them (Python's `datetime.isoformat()` of a naive value).
+pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
+    parse_rfc3339_parts(text, true)
+}
+
+fn parse_rfc3339_parts(text: &str, naive_is_utc: bool) -> Option<i64> {
     let b = text.as_bytes();
-    if b.len() < 20 || b.len() > 40 {
+    if b.len() < 19 || b.len() > 40 {
         return None;
     }
     if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
@@ -117,17 +128,25 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         return None;
     }
     let mut i = 19;
-    if b[i] == b'.' {
+    let mut millis = 0;
+    if b.get(i) == Some(&b'.') {
         i += 1;
         let start = i;
         while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 3 {
+                millis = millis * 10 + (b[i] - b'0') as i64;
+            }
             i += 1;
         }
         if i == start {
             return None;
         }
+        for _ in (i - start)..3 {
+            millis *= 10;
+        }
     }
     let offset = match b.get(i..)? {
+        [] if naive_is_utc => 0,
         [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), oh1, oh2, b':', om1, om2] => {
             let oh = digits(&[*oh1, *oh2])?;
@@ -144,7 +163,16 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    Some(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset)
+    let secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset;
+    Some(secs * 1000 + millis)
+}
+
+/// Formats Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn format_rfc3339_ms(ms: i64) -> String {
+    let mut s = format_rfc3339(ms.div_euclid(1000));
+    s.pop();
+    s.push_str(&format!(".{:03}Z", ms.rem_euclid(1000)));
+    s
 }
 
 /// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
@@ -178,6 +206,34 @@ mod tests {
         assert_eq!(parse_rfc3339("2023-07-19T14:56:51"), None);
         assert_eq!(parse_rfc3339("2023-13-19T14:56:51Z"), None);
         assert_eq!(parse_rfc3339("2023-07-19T14:56:51.Z"), None);
+    }
+
+    #[test]
+    fn rfc3339_milliseconds() {
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:01.5Z"), Some(1500));
+        assert_eq!(
+            parse_rfc3339_ms("2023-07-19T14:56:51.634234626Z"),
+            Some(1_689_778_611_634)
+        );
+        // Naive: UTC.
+        assert_eq!(
+            parse_rfc3339_ms("2023-07-19T14:56:51"),
+            Some(1_689_778_611_000)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2023-07-19T16:56:51.1+02:00"),
+            Some(1_689_778_611_100)
+        );
+        assert_eq!(
+            format_rfc3339_ms(1_689_778_611_034),
+            "2023-07-19T14:56:51.034Z"
+        );
+        assert_eq!(format_rfc3339_ms(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(parse_rfc3339_ms("2023-07-19T14:56:5"), None);
+        assert_eq!(parse_rfc3339_ms("2023-07-19T14:56:51+2"), None);
+        for ms in (-10_000_000_000i64..4_000_000_000_000).step_by(86_399_937_123) {
+            assert_eq!(parse_rfc3339_ms(&format_rfc3339_ms(ms)), Some(ms));
+        }
     }
 
     #[test]

@@ -424,22 +424,35 @@ fn every_documented_operation_answers_within_its_contract() {
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {
             n += 1;
-            let p = path
-                .replace("{id}", "x_missing")
-                .replace("{name}", "x_missing")
-                .replace("{source}", "x_missing");
+            // Every path parameter names something that does not exist.
+            let p: String = path
+                .split('/')
+                .map(|seg| {
+                    if seg.starts_with('{') {
+                        "x_missing"
+                    } else {
+                        seg
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
             let documented = |code: u16| op["responses"].get(code.to_string()).is_some();
             let body = op.get("requestBody").map(|_| json!({}));
-            let (code, answer) = s.call(&method.to_uppercase(), &p, body);
+            let (code, answer) = s.call(&method.to_uppercase(), &p, body.clone());
             assert!(
                 documented(code),
                 "{method} {path}: {code} is undocumented ({answer})"
             );
             assert_ne!(answer["detail"], "no such route", "{method} {path}");
-            // An unknown query parameter: 400, never ignored.
-            let (code, answer) = s.call(&method.to_uppercase(), &format!("{p}?nope=1"), None);
-            if path != "/in/{source}" {
-                assert_eq!(code, 400, "{method} {path}?nope=1: {answer}");
+            let svix = op["tags"][0] == "svix";
+            let (code2, answer) = s.call(&method.to_uppercase(), &format!("{p}?nope=1"), body);
+            if svix {
+                // The Svix API ignores unknown parameters (its SDKs send
+                // some of Svix's cloud service), as Svix does.
+                assert_eq!(code2, code, "{method} {path}?nope=1: {answer}");
+            } else if path != "/in/{source}" {
+                // The native API: 400, never ignored.
+                assert_eq!(code2, 400, "{method} {path}?nope=1: {answer}");
                 assert_eq!(answer["code"], "bad_request", "{answer}");
             }
         }

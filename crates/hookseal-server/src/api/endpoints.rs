@@ -12,12 +12,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    ApiJson, ApiPath, ApiQuery, ApiResult, AppState, BodyErrors, Common, Conflict, Forbidden, List,
+    ApiJson, ApiPath, ApiQuery, ApiResult, AppState, BodyErrors, Caller, Common, Conflict, List,
     NoQuery, NotFound, OptionalJson,
 };
-use crate::service::{EndpointChange, NewEndpoint};
+use crate::service::{At, EndpointChange, NewEndpoint};
 use crate::signing::SigningScheme;
-use crate::store::{Delivery, Endpoint};
+use crate::store::{Delivery, Endpoint, Page};
 
 pub(super) fn routes() -> OpenApiRouter<super::AppState> {
     OpenApiRouter::new()
@@ -124,6 +124,23 @@ fn yes() -> bool {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointIn {
+    /// The application (id or uid) whose messages it receives. Default: the
+    /// token's application, or `default` for the admin token.
+    #[serde(default)]
+    pub application: Option<String>,
+    /// Your own id for it (unique in its application; usable wherever its
+    /// id is in the Svix API).
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::opt_endpoint_uid)]
+    pub uid: Option<String>,
+    /// Channels it takes: it then receives only messages on one of them.
+    /// Null: every message.
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::opt_endpoint_channels)]
+    pub channels: Option<Vec<String>>,
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::metadata)]
+    pub metadata: BTreeMap<String, String>,
     /// Where deliveries are POSTed: `https://` (plain `http://` only where the
     /// operator allows it, `delivery.allow_http`). Loopback, private and
     /// other special-purpose addresses are refused unless
@@ -174,6 +191,16 @@ pub struct EndpointIn {
 pub struct EndpointPatch {
     #[schema(schema_with = crate::schema::opt_url)]
     pub url: Option<String>,
+    /// Your own id for it; null removes it.
+    #[serde(default, deserialize_with = "crate::whole::present_value")]
+    #[schema(schema_with = crate::schema::opt_endpoint_uid)]
+    pub uid: Option<Option<String>>,
+    /// The channels it takes; null: every message.
+    #[serde(default, deserialize_with = "crate::whole::present_value")]
+    #[schema(schema_with = crate::schema::opt_endpoint_channels)]
+    pub channels: Option<Option<Vec<String>>>,
+    #[schema(schema_with = crate::schema::opt_metadata)]
+    pub metadata: Option<BTreeMap<String, String>>,
     #[schema(max_length = 1024)]
     pub description: Option<String>,
     #[schema(schema_with = crate::schema::opt_filters)]
@@ -268,6 +295,20 @@ pub struct LimitQuery {
     pub limit: Option<i64>,
 }
 
+/// Which endpoints to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EndpointListQuery {
+    /// Only this application's (id or uid).
+    pub application: Option<String>,
+    /// At most this many (1-1000; default: all).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+    /// Those after this endpoint id (the last of the previous page).
+    pub after: Option<String>,
+}
+
 /// A limit within 1..=1000 (default 100), or a 400.
 pub(super) fn limit(l: Option<i64>) -> ApiResult<i64> {
     match l {
@@ -286,26 +327,35 @@ pub(super) fn limit(l: Option<i64>) -> ApiResult<i64> {
     request_body = EndpointIn,
     responses(
         (status = 201, description = "Created, with its secret", body = EndpointCreated),
-        Common, Forbidden, BodyErrors
+        Common, BodyErrors
     ))]
 async fn create_endpoint(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     _q: ApiQuery<NoQuery>,
     ApiJson(i): ApiJson<EndpointIn>,
 ) -> ApiResult<(StatusCode, Json<EndpointCreated>)> {
     let c = s
-        .create_endpoint(NewEndpoint {
-            url: i.url,
-            description: i.description,
-            event_types: i.event_types,
-            headers: i.headers,
-            scheme: i.scheme,
-            rate_limit: i.rate_limit,
-            max_concurrency: i.max_concurrency,
-            enabled: i.enabled,
-            source: i.source,
-            secret: i.secret,
-        })
+        .create_endpoint(
+            &scope,
+            NewEndpoint {
+                app: i.application,
+                uid: i.uid,
+                channels: i.channels,
+                metadata: i.metadata,
+                declared_filters_only: false,
+                url: i.url,
+                description: i.description,
+                event_types: i.event_types,
+                headers: i.headers,
+                scheme: i.scheme,
+                rate_limit: i.rate_limit,
+                max_concurrency: i.max_concurrency,
+                enabled: i.enabled,
+                source: i.source,
+                secret: i.secret,
+            },
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -317,17 +367,29 @@ async fn create_endpoint(
     ))
 }
 
-/// Lists every endpoint, oldest first.
+/// Lists endpoints, oldest first: every one the token sees, or one
+/// application's.
 #[utoipa::path(get, path = "/endpoints", tag = "endpoints",
     security(("admin_token" = [])),
-    params(NoQuery),
-    responses((status = 200, body = List<Endpoint>), Common))]
+    params(EndpointListQuery),
+    responses((status = 200, body = List<Endpoint>), Common, NotFound))]
 async fn list_endpoints(
     State(s): State<AppState>,
-    _q: ApiQuery<NoQuery>,
+    Caller(scope): Caller,
+    ApiQuery(q): ApiQuery<EndpointListQuery>,
 ) -> ApiResult<Json<List<Endpoint>>> {
+    let page = Page {
+        limit: match q.limit {
+            None => i64::MAX,
+            l => limit(l)?,
+        },
+        after: q.after,
+        ..Page::default()
+    };
     Ok(Json(List {
-        data: s.list_endpoints().await?,
+        data: s
+            .list_endpoints(&scope, q.application.as_deref(), page)
+            .await?,
     }))
 }
 
@@ -338,10 +400,11 @@ async fn list_endpoints(
     responses((status = 200, body = Endpoint), Common, NotFound))]
 async fn get_endpoint(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<Endpoint>> {
-    Ok(Json(s.get_endpoint(&id).await?))
+    Ok(Json(s.endpoint(&scope, At::id(&id)).await?))
 }
 
 /// Changes an endpoint. Endpoints declared in the config file take only
@@ -350,17 +413,24 @@ async fn get_endpoint(
     security(("admin_token" = [])),
     params(("id" = String, Path), NoQuery),
     request_body = EndpointPatch,
-    responses((status = 200, body = Endpoint), Common, Forbidden, NotFound, Conflict, BodyErrors))]
+    responses((status = 200, body = Endpoint), Common, NotFound, Conflict, BodyErrors))]
 async fn update_endpoint(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
     ApiJson(p): ApiJson<EndpointPatch>,
 ) -> ApiResult<Json<Endpoint>> {
     Ok(Json(
         s.change_endpoint(
-            &id,
+            &scope,
+            At::id(&id),
             EndpointChange {
+                uid: p.uid,
+                channels: p.channels,
+                metadata: p.metadata,
+                merge_headers: None,
+                declared_filters_only: false,
                 url: p.url,
                 description: p.description,
                 event_types: p.event_types,
@@ -381,10 +451,11 @@ async fn update_endpoint(
     responses((status = 204, description = "Deleted"), Common, NotFound, Conflict))]
 async fn delete_endpoint(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<StatusCode> {
-    s.delete_endpoint(&id).await?;
+    s.delete_endpoint(&scope, At::id(&id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -392,34 +463,41 @@ async fn delete_endpoint(
 #[utoipa::path(post, path = "/endpoints/{id}/disable", tag = "endpoints",
     security(("admin_token" = [])),
     params(("id" = String, Path), NoQuery),
-    responses((status = 200, body = Endpoint), Common, Forbidden, NotFound))]
+    responses((status = 200, body = Endpoint), Common, NotFound))]
 async fn disable_endpoint(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<Endpoint>> {
-    set_enabled(&s, &id, false).await
+    set_enabled(&s, &scope, &id, false).await
 }
 
 /// Enables an endpoint (and clears its failing streak).
 #[utoipa::path(post, path = "/endpoints/{id}/enable", tag = "endpoints",
     security(("admin_token" = [])),
     params(("id" = String, Path), NoQuery),
-    responses((status = 200, body = Endpoint), Common, Forbidden, NotFound))]
+    responses((status = 200, body = Endpoint), Common, NotFound))]
 async fn enable_endpoint(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<Endpoint>> {
-    set_enabled(&s, &id, true).await
+    set_enabled(&s, &scope, &id, true).await
 }
 
-async fn set_enabled(s: &AppState, id: &str, enabled: bool) -> ApiResult<Json<Endpoint>> {
+async fn set_enabled(
+    s: &AppState,
+    scope: &crate::service::Scope,
+    id: &str,
+    enabled: bool,
+) -> ApiResult<Json<Endpoint>> {
     let change = EndpointChange {
         enabled: Some(enabled),
         ..Default::default()
     };
-    Ok(Json(s.change_endpoint(id, change).await?))
+    Ok(Json(s.change_endpoint(scope, At::id(id), change).await?))
 }
 
 /// The endpoint's live secrets, newest first (two during a rotation).
@@ -429,11 +507,12 @@ async fn set_enabled(s: &AppState, id: &str, enabled: bool) -> ApiResult<Json<En
     responses((status = 200, body = List<SecretOut>), Common, NotFound))]
 async fn get_secret(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<List<SecretOut>>> {
     let data = s
-        .endpoint_secrets(&id)
+        .endpoint_secrets(&scope, At::id(&id))
         .await?
         .into_iter()
         .map(|x| SecretOut {
@@ -456,11 +535,14 @@ async fn get_secret(
     responses((status = 200, body = RotateOut), Common, NotFound, Conflict, BodyErrors))]
 async fn rotate_secret(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
     OptionalJson(r): OptionalJson<RotateIn>,
 ) -> ApiResult<Json<RotateOut>> {
-    let r = s.rotate_secret(&id, r.secret, r.grace_secs).await?;
+    let r = s
+        .rotate_secret(&scope, At::id(&id), r.secret, r.grace_secs)
+        .await?;
     Ok(Json(RotateOut {
         secret: r.secret,
         public_key: r.public_key,
@@ -477,10 +559,13 @@ async fn rotate_secret(
     responses((status = 200, body = List<Delivery>), Common, NotFound))]
 async fn endpoint_deliveries(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<LimitQuery>,
 ) -> ApiResult<Json<List<Delivery>>> {
-    let data = s.endpoint_deliveries(&id, limit(q.limit)?).await?;
+    let data = s
+        .endpoint_deliveries(&scope, At::id(&id), limit(q.limit)?)
+        .await?;
     Ok(Json(List { data }))
 }
 
@@ -492,11 +577,12 @@ async fn endpoint_deliveries(
     responses((status = 200, body = RecoverOut), Common, NotFound, BodyErrors))]
 async fn recover(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
     ApiJson(i): ApiJson<RecoverIn>,
 ) -> ApiResult<Json<RecoverOut>> {
     Ok(Json(RecoverOut {
-        recovered: s.recover(&id, i.since).await?,
+        recovered: s.recover(&scope, At::id(&id), i.since, i64::MAX).await?,
     }))
 }

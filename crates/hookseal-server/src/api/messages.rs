@@ -13,11 +13,13 @@ use utoipa_axum::routes;
 
 use super::endpoints::limit;
 use super::{
-    ApiJson, ApiPath, ApiQuery, ApiResult, AppState, BodyErrors, Common, Conflict, List, NoQuery,
-    NotFound,
+    ApiJson, ApiPath, ApiQuery, ApiResult, AppState, BodyErrors, Caller, Common, Conflict, List,
+    NoQuery, NotFound,
 };
-use crate::service::Publish;
-use crate::store::{Attempt, Delivery, DeliveryFilter, DeliveryStatus, Message};
+use crate::service::{At, Publish};
+use crate::store::{
+    Attempt, Delivery, DeliveryFilter, DeliveryStatus, Message, MessageFilter, Page,
+};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -83,6 +85,16 @@ pub(super) const LINKS: &[(&str, HttpMethod, &str, &str, &str, &str, &str)] = &[
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishIn {
+    /// The application (id or uid) it goes to: only that application's
+    /// endpoints receive it. Default: the token's application, or `default`
+    /// for the admin token.
+    #[serde(default)]
+    pub application: Option<String>,
+    /// Channels it is on: endpoints that take channels receive it only if
+    /// they take one of these.
+    #[serde(default)]
+    #[schema(schema_with = crate::schema::opt_message_channels)]
+    pub channels: Option<Vec<String>>,
     /// Its type, for endpoints' filters: 1-256 characters, no spaces, no
     /// control characters, no wildcard.
     #[schema(schema_with = crate::schema::event_type)]
@@ -90,9 +102,10 @@ pub struct PublishIn {
     /// The JSON object delivered.
     #[schema(value_type = Object)]
     pub payload: serde_json::Map<String, Value>,
-    /// The message id, which is also an idempotency key: publishing the same
-    /// id and content again returns the first message (200), other content
-    /// under it is a 409. Generated when absent.
+    /// Its id (sent as `webhook-id`), also an idempotency key: publishing
+    /// the same id and content to the same application again returns the
+    /// first message (200); other content under it, or an id another
+    /// application's message has, is a 409. Generated (`msg_…`) when absent.
     #[schema(min_length = 1, max_length = 256, pattern = r"^[!-\-/-~]+$")]
     pub id: Option<String>,
     /// Deprecated: the same as `id` (which wins when both are given).
@@ -104,6 +117,10 @@ pub struct PublishIn {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublishOut {
     pub id: String,
+    /// Its application's id.
+    pub application: String,
+    /// Your id for it, if you gave one.
+    pub event_id: Option<String>,
     pub event_type: String,
     pub created_at: i64,
     /// true: this id was published before; nothing new was stored.
@@ -114,6 +131,15 @@ pub struct PublishOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageOut {
     pub id: String,
+    /// Published messages: their application's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
+    /// Published messages: the publisher's id for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// Published messages: their channels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Vec<String>>,
     pub event_type: String,
     pub created_at: i64,
     /// The body as JSON; null when it is not JSON or was not kept.
@@ -131,6 +157,9 @@ impl From<&Message> for MessageOut {
     fn from(m: &Message) -> Self {
         MessageOut {
             id: m.id.clone(),
+            application: m.app_id.clone(),
+            event_id: m.event_id.clone(),
+            channels: m.channels.clone(),
             event_type: m.event_type.clone(),
             created_at: m.created_at,
             payload: serde_json::from_slice(&m.payload).unwrap_or(Value::Null),
@@ -145,6 +174,8 @@ impl From<&Message> for MessageOut {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Only this application's messages (id or uid); inbound events have none.
+    pub application: Option<String>,
     /// At most this many (1-1000, default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
@@ -159,6 +190,8 @@ pub struct PageQuery {
 pub struct DeliveryQuery {
     /// Only those in this state.
     pub status: Option<DeliveryStatus>,
+    /// Only those to this application's endpoints (id or uid).
+    pub application: Option<String>,
     /// Only those to this endpoint.
     pub endpoint_id: Option<String>,
     /// At most this many (1-1000, default 100).
@@ -184,10 +217,11 @@ pub struct ResendIn {
     responses(
         (status = 202, description = "Stored; its deliveries are under way", body = PublishOut),
         (status = 200, description = "This id was published before with the same content", body = PublishOut),
-        Common, Conflict, BodyErrors
+        Common, NotFound, Conflict, BodyErrors
     ))]
 async fn publish(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     _q: ApiQuery<NoQuery>,
     ApiJson(i): ApiJson<PublishIn>,
 ) -> ApiResult<(StatusCode, Json<PublishOut>)> {
@@ -198,11 +232,18 @@ async fn publish(
     }
     let id = i.id.or(i.idempotency_key);
     let (m, created) = s
-        .publish(Publish {
-            event_type: i.event_type,
-            payload: Value::Object(i.payload),
-            id,
-        })
+        .publish(
+            &scope,
+            Publish {
+                app: i.application,
+                event_type: i.event_type,
+                payload: Value::Object(i.payload),
+                message_id: id.clone(),
+                event_id: id,
+                channels: i.channels,
+                ..Publish::default()
+            },
+        )
         .await?;
     let status = if created {
         StatusCode::ACCEPTED
@@ -213,6 +254,8 @@ async fn publish(
         status,
         Json(PublishOut {
             id: m.id,
+            application: m.app_id.unwrap_or_default(),
+            event_id: m.event_id,
             event_type: m.event_type,
             created_at: m.created_at,
             duplicate: !created,
@@ -220,16 +263,32 @@ async fn publish(
     ))
 }
 
-/// Messages and inbound events, newest first.
+/// Messages and inbound events, newest first (an application's token: its
+/// messages).
 #[utoipa::path(get, path = "/messages", tag = "messages",
     security(("admin_token" = [])),
     params(PageQuery),
-    responses((status = 200, body = List<MessageOut>), Common))]
+    responses((status = 200, body = List<MessageOut>), Common, NotFound))]
 async fn list_messages(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<List<MessageOut>>> {
-    let ms = s.list_messages(limit(q.limit)?, q.before).await?;
+    let limit = limit(q.limit)?;
+    let ms = match &q.application {
+        Some(app) => {
+            let filter = MessageFilter {
+                page: Page {
+                    limit,
+                    ..Page::default()
+                },
+                before: q.before,
+                ..MessageFilter::default()
+            };
+            s.list_app_messages(&scope, app, filter).await?
+        }
+        None => s.list_messages(&scope, limit, q.before).await?,
+    };
     Ok(Json(List {
         data: ms.iter().map(MessageOut::from).collect(),
     }))
@@ -242,10 +301,13 @@ async fn list_messages(
     responses((status = 200, body = MessageOut), Common, NotFound))]
 async fn get_message(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<MessageOut>> {
-    Ok(Json(MessageOut::from(&s.get_message(&id).await?)))
+    Ok(Json(MessageOut::from(
+        &s.message(&scope, At::id(&id)).await?,
+    )))
 }
 
 /// The message's deliveries, one per endpoint it went to.
@@ -255,11 +317,12 @@ async fn get_message(
     responses((status = 200, body = List<Delivery>), Common, NotFound))]
 async fn message_deliveries(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<List<Delivery>>> {
     Ok(Json(List {
-        data: s.message_deliveries(&id).await?,
+        data: s.message_deliveries(&scope, At::id(&id)).await?,
     }))
 }
 
@@ -274,13 +337,17 @@ async fn message_deliveries(
     ))]
 async fn resend_message(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
     ApiJson(i): ApiJson<ResendIn>,
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
     Ok((
         StatusCode::ACCEPTED,
-        Json(s.resend_to(&id, &i.endpoint_id).await?),
+        Json(
+            s.resend_to(&scope, At::id(&id), At::id(&i.endpoint_id))
+                .await?,
+        ),
     ))
 }
 
@@ -288,18 +355,27 @@ async fn resend_message(
 #[utoipa::path(get, path = "/deliveries", tag = "deliveries",
     security(("admin_token" = [])),
     params(DeliveryQuery),
-    responses((status = 200, body = List<Delivery>), Common))]
+    responses((status = 200, body = List<Delivery>), Common, NotFound))]
 async fn list_deliveries(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiQuery(q): ApiQuery<DeliveryQuery>,
 ) -> ApiResult<Json<List<Delivery>>> {
+    let app_id = match &q.application {
+        Some(a) => Some(s.application(&scope, a).await?.id),
+        None => None,
+    };
     let data = s
-        .list_deliveries(DeliveryFilter {
-            status: q.status,
-            endpoint_id: q.endpoint_id,
-            before: q.before,
-            limit: limit(q.limit)?,
-        })
+        .list_deliveries(
+            &scope,
+            DeliveryFilter {
+                status: q.status,
+                endpoint_id: q.endpoint_id,
+                app_id,
+                before: q.before,
+                limit: limit(q.limit)?,
+            },
+        )
         .await?;
     Ok(Json(List { data }))
 }
@@ -311,10 +387,11 @@ async fn list_deliveries(
     responses((status = 200, body = Delivery), Common, NotFound))]
 async fn get_delivery(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<Delivery>> {
-    Ok(Json(s.get_delivery(&id).await?))
+    Ok(Json(s.delivery(&scope, &id).await?))
 }
 
 /// A delivery's attempts, oldest first: status, latency, response body, error.
@@ -324,11 +401,12 @@ async fn get_delivery(
     responses((status = 200, body = List<Attempt>), Common, NotFound))]
 async fn attempts(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<List<Attempt>>> {
     Ok(Json(List {
-        data: s.attempts(&id).await?,
+        data: s.attempts(&scope, &id).await?,
     }))
 }
 
@@ -339,8 +417,9 @@ async fn attempts(
     responses((status = 200, body = Delivery), Common, NotFound, Conflict))]
 async fn resend(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(id): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<Delivery>> {
-    Ok(Json(s.resend(&id).await?))
+    Ok(Json(s.resend(&scope, &id).await?))
 }

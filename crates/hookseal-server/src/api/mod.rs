@@ -27,10 +27,13 @@
 //! | 500 | `internal` | a bug or a store failure; the log has the detail |
 //! | 503 | `unavailable` | the store is not answering |
 
+mod applications;
 mod endpoints;
+mod idempotency;
 mod messages;
 mod ops;
 mod sources;
+pub mod svix;
 
 use std::sync::Arc;
 
@@ -108,6 +111,11 @@ impl From<service::Error> for ApiError {
             service::Error::Forbidden(m) => {
                 ApiError::new(StatusCode::FORBIDDEN, "destination_forbidden", m)
             }
+            service::Error::Denied => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_access",
+                "this token is scoped to one application; only the admin token may do this",
+            ),
             service::Error::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 ApiError::new(
@@ -301,9 +309,16 @@ pub enum Common {
     /// A query parameter is unknown or malformed (`bad_request`).
     #[response(status = 400)]
     BadRequest(ErrorBody),
-    /// The admin token is missing or wrong (`authentication_failed`).
+    /// The token is missing, unknown, revoked or expired (`authentication_failed`).
     #[response(status = 401)]
     Unauthorized(ErrorBody),
+    /// `insufficient_access`: the token is scoped to one application and
+    /// this needs the admin token. `destination_forbidden`: the URL is
+    /// well-formed but the destination policy refuses it (a refused range,
+    /// a loopback name, plain `http://` where not allowed; the detail names
+    /// the setting that opens it).
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
 }
 
 /// The answers a route taking a JSON body may give besides its own.
@@ -319,13 +334,6 @@ pub enum BodyErrors {
     #[response(status = 422)]
     Invalid(ErrorBody),
 }
-
-/// The URL is well-formed but the destination policy refuses it
-/// (`destination_forbidden`): a refused range, a loopback name, plain
-/// `http://` where not allowed. The detail names the setting that opens it.
-#[derive(utoipa::IntoResponses)]
-#[response(status = 403)]
-pub struct Forbidden(pub ErrorBody);
 
 /// No such object (`not_found`).
 #[derive(utoipa::IntoResponses)]
@@ -366,11 +374,14 @@ impl utoipa::Modify for Security {
     ),
     modifiers(&Security),
     tags(
+        (name = "applications", description = "Your customers: each one's endpoints receive only its messages; tokens scoped to one"),
+        (name = "event types", description = "The event-type catalog"),
         (name = "endpoints", description = "Where webhooks are delivered, and how they are signed"),
         (name = "messages", description = "Publishing, and what became of each message"),
         (name = "deliveries", description = "One message to one endpoint, and its attempts"),
         (name = "sources", description = "The inbound gateway's sources"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
+        (name = "svix", description = "The Svix API: the Svix SDKs work against these routes"),
         (name = "inbound", description = "Providers' webhooks")
     )
 )]
@@ -379,6 +390,7 @@ struct ApiDoc;
 /// The admin API's routes (under `/api/v1`), with their documentation.
 fn admin_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(applications::routes())
         .merge(endpoints::routes())
         .merge(messages::routes())
         .merge(sources::routes())
@@ -386,14 +398,19 @@ fn admin_routes() -> OpenApiRouter<AppState> {
 
 /// The whole router and its OpenAPI document, built from the same table.
 fn build(state: Option<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let mut api = admin_routes();
+    let mut api = admin_routes().merge(svix::routes());
     if let Some(s) = &state {
-        api = api.route_layer(axum::middleware::from_fn_with_state(
-            s.clone(),
-            require_token,
-        ));
+        api = api
+            .route_layer(axum::middleware::from_fn_with_state(
+                s.clone(),
+                idempotency::layer,
+            ))
+            .route_layer(axum::middleware::from_fn_with_state(
+                s.clone(),
+                require_token,
+            ));
     }
-    let api = api.merge(ops::document_route());
+    let api = api.merge(ops::document_route()).merge(svix::open_routes());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)
         .merge(ops::routes())
@@ -437,9 +454,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Authenticates every request: the admin token, or a token scoped to one
+/// application. The caller's [`Scope`](service::Scope) goes to the handler
+/// ([`Caller`]); no token, or an unknown, revoked or expired one, is a 401.
 async fn require_token(
     State(s): State<AppState>,
-    req: axum::extract::Request,
+    mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let presented = req
@@ -447,21 +467,62 @@ async fn require_token(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_token);
-    match presented {
-        Some(t) if s.token.check(t) => next.run(req).await,
-        _ => {
-            let mut r = ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "authentication_failed",
-                "missing or invalid admin token",
-            )
-            .into_response();
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-            r
+    let scope = match presented {
+        Some(t) => s.authenticate(t).await,
+        None => None,
+    };
+    match scope {
+        Some(scope) => {
+            req.extensions_mut().insert(scope);
+            next.run(req).await
         }
+        None => unauthorized(req.uri().path()),
+    }
+}
+
+/// The 401, in the shape of the API the path belongs to.
+fn unauthorized(path: &str) -> Response {
+    let mut r = if svix::is_svix_path(path) {
+        svix::SvixError::new(
+            StatusCode::UNAUTHORIZED,
+            "authentication_failed",
+            "Incorrect authentication credentials.",
+        )
+        .into_response()
+    } else {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "authentication_failed",
+            "missing or invalid token",
+        )
+        .into_response()
+    };
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    r
+}
+
+/// Who is calling: the scope [`require_token`] found.
+pub struct Caller(pub service::Scope);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<service::Scope>()
+            .cloned()
+            .map(Caller)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "authentication_failed",
+                    "missing or invalid token",
+                )
+            })
     }
 }
 
@@ -578,6 +639,7 @@ mod links {
             .iter()
             .chain(super::messages::LINKS)
             .chain(super::sources::LINKS)
+            .chain(super::applications::LINKS)
             .chain(LINKS)
         {
             let Some(item) = doc.paths.paths.get_mut(*path) else {
@@ -675,18 +737,22 @@ mod tests {
                     "{method} {path}"
                 );
                 let has = |s: &str| op.responses.responses.contains_key(s);
-                if path.starts_with("/api/v1/") && path != "/api/v1/openapi.json" {
-                    assert!(has("401") && has("400"), "{method} {path}");
+                let open = ["/api/v1/openapi.json", "/api/v1/health"].contains(&path.as_str());
+                if path.starts_with("/api/v1/") && !open {
+                    assert!(has("401") && has("400") && has("403"), "{method} {path}");
                     assert!(op.security.is_some(), "{method} {path}");
                 }
+                // The Svix API reads a body as JSON whatever its content type.
+                let svix = svix::is_svix_path(path);
                 if op.request_body.is_some() && path.starts_with("/api/v1/") {
-                    assert!(has("413") && has("415") && has("422"), "{method} {path}");
+                    assert!(has("413") && has("422"), "{method} {path}");
+                    assert!(svix || has("415"), "{method} {path}");
                 }
                 if path.contains('{') && path.starts_with("/api/v1/") {
                     assert!(has("404"), "{method} {path}");
                 }
             }
         }
-        assert!(n >= 30, "{n} operations");
+        assert!(n >= 70, "{n} operations");
     }
 }

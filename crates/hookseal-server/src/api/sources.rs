@@ -11,8 +11,8 @@ use utoipa_axum::routes;
 
 use super::endpoints::{limit, LimitQuery};
 use super::{
-    ApiJson, ApiPath, ApiQuery, ApiResult, AppState, BodyErrors, Common, Conflict, List, NoQuery,
-    NotFound,
+    ApiJson, ApiPath, ApiQuery, ApiResult, AppState, BodyErrors, Caller, Common, Conflict, List,
+    NoQuery, NotFound,
 };
 use crate::ingress::source::{SourceIn, SourceOut, SourceUpdate};
 use crate::store::RejectionRecord;
@@ -102,10 +102,14 @@ pub struct SourceRotateOut {
     responses((status = 201, body = SourceOut), Common, Conflict, BodyErrors))]
 async fn create_source(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     _q: ApiQuery<NoQuery>,
     ApiJson(SourceIn(def)): ApiJson<SourceIn>,
 ) -> ApiResult<(StatusCode, Json<SourceOut>)> {
-    Ok((StatusCode::CREATED, Json(s.create_source(def).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.create_source(&scope, def).await?),
+    ))
 }
 
 /// Every source, by name.
@@ -115,10 +119,11 @@ async fn create_source(
     responses((status = 200, body = List<SourceOut>), Common))]
 async fn list_sources(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<List<SourceOut>>> {
     Ok(Json(List {
-        data: s.list_sources().await?,
+        data: s.list_sources(&scope).await?,
     }))
 }
 
@@ -129,10 +134,11 @@ async fn list_sources(
     responses((status = 200, body = SourceOut), Common, NotFound))]
 async fn get_source(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(name): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<SourceOut>> {
-    Ok(Json(s.get_source(&name).await?))
+    Ok(Json(s.get_source(&scope, &name).await?))
 }
 
 /// Replaces an API-created source's definition (its secrets, endpoints and
@@ -145,11 +151,12 @@ async fn get_source(
     responses((status = 200, body = SourceOut), Common, NotFound, Conflict, BodyErrors))]
 async fn put_source(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(name): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
     ApiJson(SourceUpdate(def)): ApiJson<SourceUpdate>,
 ) -> ApiResult<Json<SourceOut>> {
-    Ok(Json(s.put_source(&name, def).await?))
+    Ok(Json(s.put_source(&scope, &name, def).await?))
 }
 
 /// Deletes an API-created source; its stored events are kept for the
@@ -160,10 +167,11 @@ async fn put_source(
     responses((status = 204, description = "Deleted"), Common, NotFound, Conflict))]
 async fn delete_source(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(name): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
 ) -> ApiResult<StatusCode> {
-    s.delete_source(&name).await?;
+    s.delete_source(&scope, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -176,13 +184,14 @@ async fn delete_source(
     responses((status = 200, body = SourceRotateOut), Common, NotFound, Conflict, BodyErrors))]
 async fn rotate_source_secret(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(name): ApiPath<String>,
     _q: ApiQuery<NoQuery>,
     ApiJson(i): ApiJson<SourceRotateIn>,
 ) -> ApiResult<Json<SourceRotateOut>> {
     Ok(Json(SourceRotateOut {
         previous_expires_at: s
-            .rotate_source_secret(&name, i.secret, i.grace_secs)
+            .rotate_source_secret(&scope, &name, i.secret, i.grace_secs)
             .await?,
     }))
 }
@@ -195,10 +204,11 @@ async fn rotate_source_secret(
     responses((status = 200, body = List<RejectionRecord>), Common, NotFound))]
 async fn source_rejections(
     State(s): State<AppState>,
+    Caller(scope): Caller,
     ApiPath(name): ApiPath<String>,
     ApiQuery(q): ApiQuery<LimitQuery>,
 ) -> ApiResult<Json<List<RejectionRecord>>> {
     Ok(Json(List {
-        data: s.source_rejections(&name, limit(q.limit)?).await?,
+        data: s.source_rejections(&scope, &name, limit(q.limit)?).await?,
     }))
 }

@@ -79,6 +79,13 @@ fn check_endpoint_fields(ep: &crate::store::Endpoint) -> Result<(), Refusal> {
     if ep.description.chars().count() > 1024 {
         return Err(invalid("description: at most 1024 characters".into()));
     }
+    if let Some(uid) = &ep.uid {
+        crate::names::check_uid("uid", uid, "ep_").map_err(invalid)?;
+    }
+    if let Some(ch) = &ep.channels {
+        crate::names::check_channels(ch, crate::names::MAX_ENDPOINT_CHANNELS).map_err(invalid)?;
+    }
+    crate::names::check_metadata(&ep.metadata).map_err(invalid)?;
     ep.scheme.check().map_err(invalid)?;
     let signature = ep.scheme.signature_header();
     let (id_header, ts_header) = ep.scheme.extra_headers();
@@ -350,6 +357,28 @@ impl Gates {
         }
         g.clone()
     }
+
+    /// The gate of the endpoint's application, when the application has a
+    /// rate limit (all its endpoints together).
+    fn app(&self, c: &Claimed) -> Option<Arc<Gate>> {
+        let rate = c.app_rate_limit?;
+        let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = || {
+            Arc::new(Gate {
+                sem: None,
+                concurrency: None,
+                rate: Some(rate),
+                next_slot: Mutex::new(0),
+            })
+        };
+        let g = m
+            .entry(format!("app:{}", c.endpoint.app_id))
+            .or_insert_with(fresh);
+        if g.rate != Some(rate) {
+            *g = fresh();
+        }
+        Some(g.clone())
+    }
 }
 
 impl Gate {
@@ -537,11 +566,13 @@ impl Engine {
         // Waiting for the endpoint's limits can use the lease up: then leave
         // the delivery to the next claim (without taking a rate slot).
         let must_start_by = c.lease_until - self.cfg.timeout_ms as i64;
-        let started = if gate.pace(must_start_by).await {
-            now_ms()
-        } else {
-            i64::MAX
-        };
+        let app_gate = self.gates.app(&c);
+        let paced = gate.pace(must_start_by).await
+            && match &app_gate {
+                Some(g) => g.pace(must_start_by).await,
+                None => true,
+            };
+        let started = if paced { now_ms() } else { i64::MAX };
         if started > must_start_by {
             tracing::debug!(delivery = %c.delivery.id, "lease ran out while waiting for the endpoint's limits; left to the next claim");
             return;
@@ -618,6 +649,7 @@ impl Engine {
             response_body: body,
             error,
             next,
+            manual: c.manual,
         };
         let disable_after = self.cfg.disable_after_secs * 1000;
         // The record is queued to the store's writer now, ahead of any later

@@ -481,6 +481,11 @@ impl SourceConfig {
             out.push(ConfigEndpoint {
                 endpoint: Endpoint {
                     id: id.clone(),
+                    // A forward belongs to the operator, not to an application.
+                    app_id: String::new(),
+                    uid: None,
+                    channels: None,
+                    metadata: Default::default(),
                     url: t.url.clone(),
                     description: format!("forwards source {}", self.name),
                     event_types: t.event_types.clone(),

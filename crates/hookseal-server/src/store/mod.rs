@@ -14,10 +14,141 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::signing::SigningScheme;
 
+/// The application (a provider's customer) objects belong to when none is
+/// named: where everything created before applications existed went.
+pub const DEFAULT_APP: &str = "app_default";
+
+/// A provider's customer: its endpoints receive only its messages.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct Application {
+    pub id: String,
+    /// The provider's own id for this customer (unique; usable wherever
+    /// the id is).
+    pub uid: Option<String>,
+    pub name: String,
+    pub metadata: BTreeMap<String, String>,
+    /// Deliveries per second to all its endpoints together, if limited.
+    pub rate_limit: Option<u32>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An entry of the event-type catalog.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct EventType {
+    pub name: String,
+    pub description: String,
+    /// Archived types stay readable but cannot be subscribed to.
+    pub archived: bool,
+    pub deprecated: bool,
+    /// JSON Schemas of its payload, by version (`{"1": {...}}`).
+    #[schema(value_type = Option<Object>)]
+    pub schemas: Option<serde_json::Value>,
+    pub feature_flag: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A token scoped to one application (its hash is stored, never the token).
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct AppToken {
+    pub id: String,
+    pub app_id: String,
+    pub description: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// Which way a page of a list runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+/// A page of a list ordered by id (or name): at most `limit` items after
+/// `after` (the last item of the previous page) in `order`.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub limit: i64,
+    pub after: Option<String>,
+    pub order: Order,
+}
+
+/// Whose attempts to list.
+#[derive(Debug, Clone)]
+pub enum AttemptsOf {
+    /// A message's (in its application).
+    Message { app_id: String, message_id: String },
+    /// An endpoint's (in its application).
+    Endpoint { app_id: String, endpoint_id: String },
+}
+
+/// Which attempts to list (newest first, unless the page runs ascending).
+#[derive(Debug, Clone, Default)]
+pub struct AttemptFilter {
+    /// `after` is an attempt's id (its number).
+    pub page: Page,
+    /// Only succeeded (true) or failed (false) attempts.
+    pub succeeded: Option<bool>,
+    /// Only those whose status code is in `[class, class + 99]` (0: no
+    /// response).
+    pub status_class: Option<i64>,
+    /// Only those to this endpoint (an id).
+    pub endpoint_id: Option<String>,
+    /// Only attempts made before / after these times (ms).
+    pub before: Option<i64>,
+    pub after: Option<i64>,
+    /// Only attempts of messages of these types / on this channel.
+    pub event_types: Vec<String>,
+    pub channel: Option<String>,
+    /// Only this attempt.
+    pub attempt_id: Option<i64>,
+}
+
+/// Which messages of an application to list (newest first, unless the page
+/// runs ascending).
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    pub page: Page,
+    /// Only these event types (exact), if any.
+    pub event_types: Vec<String>,
+    /// Only messages on this channel.
+    pub channel: Option<String>,
+    /// Created before / after these times (ms).
+    pub before: Option<i64>,
+    pub after: Option<i64>,
+}
+
+/// One attempt, with what an API shows of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttemptView {
+    pub attempt: Attempt,
+    pub message_id: String,
+    pub endpoint_id: String,
+    pub url: String,
+    pub manual: bool,
+}
+
 /// A destination.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Endpoint {
     pub id: String,
+    /// The application it belongs to (empty for a source's forward, which
+    /// belongs to the operator).
+    #[serde(default = "default_app", skip_serializing_if = "String::is_empty")]
+    pub app_id: String,
+    /// The provider's own id for it (unique in its application).
+    #[serde(default)]
+    pub uid: Option<String>,
+    /// The channels it takes: a message reaches it only if they share one.
+    /// Null: every message, channels or not.
+    #[serde(default)]
+    pub channels: Option<Vec<String>>,
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
     pub url: String,
     pub description: String,
     /// Event types delivered: exact (`invoice.paid`) or wildcard (`invoice.*`, `*`).
@@ -59,10 +190,20 @@ pub struct SealedSecret {
     pub expires_at: Option<i64>,
 }
 
+fn default_app() -> String {
+    DEFAULT_APP.into()
+}
+
 /// A published message or an inbound event.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Message {
     pub id: String,
+    /// Published messages: their application.
+    pub app_id: Option<String>,
+    /// Published messages: the publisher's id (idempotency, per application).
+    pub event_id: Option<String>,
+    /// Published messages: their channels.
+    pub channels: Option<Vec<String>>,
     pub event_type: String,
     #[serde(skip)]
     pub payload: Vec<u8>,
@@ -209,6 +350,8 @@ pub struct SweepPlan {
     pub audit_before: i64,
     /// Events of sources that no longer exist, created before this (ms), are deleted.
     pub orphans_before: i64,
+    /// Answers to idempotent POSTs kept before this (ms) are deleted.
+    pub idempotency_before: i64,
     /// At most this many rows of each kind (events of every source together)
     /// in one call: a call is one transaction, during which the writer
     /// commits nothing else. 0 means no limit.
@@ -291,6 +434,9 @@ pub struct Attempt {
     pub latency_ms: i64,
     pub response_body: Option<String>,
     pub error: Option<String>,
+    /// Asked for by an operator (a resend or a recover), not the schedule.
+    #[serde(default)]
+    pub manual: bool,
 }
 
 /// A delivery leased to a worker, with what it needs to send.
@@ -302,6 +448,10 @@ pub struct Claimed {
     pub endpoint: Endpoint,
     pub secrets: Vec<SealedSecret>,
     pub message: Message,
+    /// The endpoint's application's rate limit (all its endpoints together).
+    pub app_rate_limit: Option<u32>,
+    /// Asked for by an operator (a resend or a recover), not the schedule.
+    pub manual: bool,
 }
 
 /// What happened on an attempt, and what follows.
@@ -319,6 +469,8 @@ pub struct AttemptRecord {
     pub response_body: Option<String>,
     pub error: Option<String>,
     pub next: Next,
+    /// Asked for by an operator (a resend or a recover).
+    pub manual: bool,
 }
 
 /// The delivery's next state.
@@ -339,6 +491,8 @@ pub enum Next {
 pub struct DeliveryFilter {
     pub status: Option<DeliveryStatus>,
     pub endpoint_id: Option<String>,
+    /// Only those to this application's endpoints.
+    pub app_id: Option<String>,
     /// Changed before this time (ms): the next page.
     pub before: Option<i64>,
     pub limit: i64,
@@ -355,9 +509,15 @@ pub struct QueueStats {
 /// A new message to publish.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
+    /// The new message's id (`msg_…`).
     pub id: String,
+    /// Its application, by id or uid (NotFound if there is none).
+    pub app_id: String,
+    /// The publisher's id: a second publish with it returns the first message.
+    pub event_id: Option<String>,
     pub event_type: String,
     pub payload: Vec<u8>,
+    pub channels: Option<Vec<String>>,
 }
 
 /// Errors the API maps to statuses.
@@ -547,7 +707,11 @@ pub trait Store: Send + Sync + 'static {
     fn ping(&self) -> Ticket<()>;
     fn create_endpoint(&self, ep: Endpoint, secret: SealedSecret) -> Ticket<Endpoint>;
     fn get_endpoint(&self, id: &str) -> Result<Endpoint>;
-    fn list_endpoints(&self) -> Result<Vec<Endpoint>>;
+    /// Endpoints of one application (or of all), oldest first unless the
+    /// page says otherwise.
+    fn list_endpoints(&self, app_id: Option<&str>, page: &Page) -> Result<Vec<Endpoint>>;
+    /// An application's endpoint, by id or uid.
+    fn get_app_endpoint(&self, app_id: &str, id_or_uid: &str) -> Result<Endpoint>;
     fn update_endpoint(&self, ep: Endpoint) -> Ticket<Endpoint>;
     /// Reads, changes and writes an endpoint inside one write transaction, so a
     /// change made meanwhile (an automatic disable) is not overwritten.
@@ -569,6 +733,15 @@ pub trait Store: Send + Sync + 'static {
     fn list_messages(&self, limit: i64, before: Option<i64>) -> Result<Vec<Message>>;
     fn deliveries_of_message(&self, message_id: &str) -> Result<Vec<Delivery>>;
     fn deliveries_of_endpoint(&self, endpoint_id: &str, limit: i64) -> Result<Vec<Delivery>>;
+    /// An endpoint's deliveries created in `[since, until)` (ms), counted:
+    /// (succeeded, pending with no attempt yet, pending after a failed
+    /// attempt, failed).
+    fn endpoint_stats(
+        &self,
+        endpoint_id: &str,
+        since: i64,
+        until: i64,
+    ) -> Result<(i64, i64, i64, i64)>;
     fn get_delivery(&self, id: &str) -> Result<Delivery>;
     fn attempts(&self, delivery_id: &str) -> Result<Vec<Attempt>>;
     /// Ends every delivery lease, so that what a stopped or crashed server had
@@ -594,9 +767,73 @@ pub trait Store: Send + Sync + 'static {
     fn resend_to(&self, message_id: &str, endpoint_id: &str, now: i64) -> Ticket<Delivery>;
     /// Deliveries across endpoints, newest change first.
     fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>>;
-    /// Makes every failed delivery of an endpoint since `since` due now; returns how many.
-    fn recover(&self, endpoint_id: &str, since: i64, now: i64) -> Ticket<i64>;
+    /// Makes every failed delivery of an endpoint created in `[since,
+    /// until)` due now; returns how many.
+    fn recover(&self, endpoint_id: &str, since: i64, until: i64, now: i64) -> Ticket<i64>;
     fn queue_stats(&self, now: i64) -> Result<QueueStats>;
+
+    // --- applications (a provider's customers) ---
+
+    /// Creates an application (Conflict if its uid is taken).
+    fn create_application(&self, app: Application) -> Ticket<Application>;
+    /// An application, by id or uid.
+    fn get_application(&self, id_or_uid: &str) -> Result<Application>;
+    /// Applications by id.
+    fn list_applications(&self, page: &Page) -> Result<Vec<Application>>;
+    /// Replaces an application's fields (Conflict if its new uid is taken).
+    fn update_application(&self, app: Application) -> Ticket<Application>;
+    /// Deletes an application with its endpoints (their deliveries and
+    /// secrets), its messages and its tokens.
+    fn delete_application(&self, id: &str) -> Ticket<()>;
+    /// An application's messages, newest first.
+    fn list_app_messages(&self, app_id: &str, filter: &MessageFilter) -> Result<Vec<Message>>;
+    /// An application's message, by id or event id.
+    fn get_app_message(&self, app_id: &str, id_or_event_id: &str) -> Result<Message>;
+    /// Attempts of a message's or an endpoint's deliveries, newest first.
+    fn list_attempts(&self, of: &AttemptsOf, filter: &AttemptFilter) -> Result<Vec<AttemptView>>;
+    /// The deliveries of a message (to the application's endpoints), by
+    /// endpoint id, with their endpoints.
+    fn message_destinations(
+        &self,
+        app_id: &str,
+        message_id: &str,
+        page: &Page,
+    ) -> Result<Vec<(Delivery, Endpoint)>>;
+    /// The deliveries to an endpoint that were attempted, newest message
+    /// first, with their messages.
+    fn endpoint_messages(
+        &self,
+        endpoint_id: &str,
+        filter: &MessageFilter,
+    ) -> Result<Vec<(Delivery, Message)>>;
+
+    // --- the event-type catalog ---
+
+    /// Creates or replaces an event type. With `create`, an active type of
+    /// that name is a Conflict (an archived one is replaced, unarchived).
+    /// Returns it and whether it is new.
+    fn put_event_type(&self, et: EventType, create: bool) -> Ticket<(EventType, bool)>;
+    fn get_event_type(&self, name: &str) -> Result<EventType>;
+    /// Event types by name.
+    fn list_event_types(&self, page: &Page, include_archived: bool) -> Result<Vec<EventType>>;
+    /// Archives an event type, or deletes it (`expunge`).
+    fn delete_event_type(&self, name: &str, expunge: bool, now: i64) -> Ticket<()>;
+    /// Those of `names` that are declared and not archived.
+    fn active_event_types(&self, names: &[String]) -> Result<Vec<String>>;
+
+    // --- tokens scoped to one application ---
+
+    fn create_token(&self, token: AppToken, hash: [u8; 32]) -> Ticket<AppToken>;
+    /// The token with this hash, if any (revoked and expired ones too).
+    fn find_token(&self, hash: &[u8; 32]) -> Result<Option<AppToken>>;
+    fn list_tokens(&self, app_id: &str) -> Result<Vec<AppToken>>;
+    fn revoke_token(&self, app_id: &str, id: &str, now: i64) -> Ticket<()>;
+
+    // --- answers to repeated POSTs (an idempotency-key) ---
+
+    /// The answer kept for `key` since `since` (ms), if any.
+    fn idempotent_answer(&self, key: &[u8; 32], since: i64) -> Result<Option<(u16, Vec<u8>)>>;
+    fn keep_answer(&self, key: [u8; 32], status: u16, body: Vec<u8>, now: i64) -> Ticket<()>;
 
     // --- inbound gateway ---
 

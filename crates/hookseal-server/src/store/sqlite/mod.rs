@@ -29,13 +29,17 @@ use std::sync::{Arc, Mutex};
 use crate::crypto::DataKey;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
 
 use super::*;
 
+mod tenants;
+
 const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../migrations/sqlite/0002_gateway.sql"),
-    include_str!("../../migrations/sqlite/0003_hardening.sql"),
+    include_str!("../../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../../migrations/sqlite/0002_gateway.sql"),
+    include_str!("../../../migrations/sqlite/0003_hardening.sql"),
+    include_str!("../../../migrations/sqlite/0004_applications.sql"),
 ];
 
 type Completion = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
@@ -549,15 +553,33 @@ fn run_batch(
     result
 }
 
-/// Enabled endpoints with their secrets, as the writer thread last read them.
-type Targets = std::rc::Rc<Vec<(Endpoint, Vec<SealedSecret>)>>;
+/// Enabled endpoints with their secrets (and their application's rate
+/// limit), as the writer thread last read them.
+type Targets = std::rc::Rc<Vec<(Endpoint, Vec<SealedSecret>, Option<u32>)>>;
+
+/// Which endpoints a fan-out goes over: an application's, or those
+/// forwarding a source.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum TargetKey {
+    App(String),
+    Source(String),
+}
+
+/// At most this many applications' (and sources') endpoints are cached;
+/// past it the cache starts over.
+const TARGETS_CACHED: usize = 8192;
 
 thread_local! {
-    /// The enabled endpoints (with their secrets): every publish fans out over
-    /// these. Only the writer thread runs jobs, so only it fills this; every
-    /// endpoint or endpoint-secret write, and any failed commit, clears it.
-    static TARGETS: std::cell::RefCell<Option<Targets>> =
-        const { std::cell::RefCell::new(None) };
+    /// The enabled endpoints (with their secrets) of each application and
+    /// source published to lately: every publish fans out over these. Only
+    /// the writer thread runs jobs, so only it fills this; every endpoint,
+    /// endpoint-secret or application write, and any failed commit, clears it.
+    static TARGETS: std::cell::RefCell<std::collections::HashMap<TargetKey, Targets>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+    /// Applications' ids by id or uid, as published to lately (cleared with
+    /// `TARGETS`).
+    static APPS: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
     /// The writer's hand-off to the delivery engine, if the server gave one.
     static HANDOFF: std::cell::RefCell<Option<Handoff>> =
         const { std::cell::RefCell::new(None) };
@@ -569,8 +591,41 @@ thread_local! {
     static UNLEASED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// Whether an endpoint taking `endpoint` channels gets a message on
+/// `message` channels: an endpoint without channels takes every message; one
+/// with channels, the messages that share one.
+pub(crate) fn channels_match(endpoint: Option<&[String]>, message: Option<&[String]>) -> bool {
+    match endpoint {
+        None => true,
+        Some(eps) => message.is_some_and(|ms| ms.iter().any(|m| eps.contains(m))),
+    }
+}
+
 fn invalidate_targets() {
-    TARGETS.with(|t| *t.borrow_mut() = None);
+    TARGETS.with(|t| t.borrow_mut().clear());
+    APPS.with(|a| a.borrow_mut().clear());
+}
+
+/// An application's id from its id or uid, as the writer thread last read
+/// it (NotFound when there is none).
+fn resolve_app(c: &Connection, id_or_uid: &str) -> Result<String> {
+    if let Some(id) = APPS.with(|a| a.borrow().get(id_or_uid).cloned()) {
+        return Ok(id);
+    }
+    let id: String = c
+        .prepare_cached(
+            "SELECT id FROM applications WHERE id = ?1 \
+             UNION ALL SELECT id FROM applications WHERE uid = ?1 LIMIT 1",
+        )?
+        .query_row([id_or_uid], |r| r.get(0))?;
+    APPS.with(|a| {
+        let mut a = a.borrow_mut();
+        if a.len() >= TARGETS_CACHED {
+            a.clear();
+        }
+        a.insert(id_or_uid.to_string(), id.clone());
+    });
+    Ok(id)
 }
 
 /// After a commit: the leased deliveries go to the engine, and the engine is
@@ -608,54 +663,73 @@ fn drop_pending(keep: usize) {
     });
 }
 
-fn fan_out_targets(c: &Connection, key: &DataKey) -> Result<Targets> {
-    if let Some(t) = TARGETS.with(|t| t.borrow().clone()) {
+fn fan_out_targets(c: &Connection, key: &DataKey, which: &TargetKey) -> Result<Targets> {
+    if let Some(t) = TARGETS.with(|t| t.borrow().get(which).cloned()) {
         return Ok(t);
     }
+    let (cond, arg) = match which {
+        TargetKey::App(id) => ("e.app_id = ?1", id),
+        TargetKey::Source(name) => ("e.source = ?1", name),
+    };
     let mut st = c.prepare_cached(&format!(
-        "SELECT {EP_COLS} FROM endpoints WHERE enabled = 1"
+        "SELECT {cols}, a.rate_limit FROM endpoints e LEFT JOIN applications a ON a.id = e.app_id \
+         WHERE {cond} AND e.enabled = 1",
+        cols = EP_COLS
+            .split(", ")
+            .map(|c| format!("e.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
     ))?;
-    let endpoints: Vec<Endpoint> = st
-        .query_map([], endpoint_row(key))?
+    let n = EP_COLS.split(',').count();
+    let endpoints: Vec<(Endpoint, Option<u32>)> = st
+        .query_map([arg], |r| Ok((endpoint_row_with(key, r)?, r.get(n)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    // Every endpoint's secrets in one query (not one per endpoint: a
-    // platform may have thousands), newest first as `secrets_of` gives them.
+    // Their secrets in one query (not one per endpoint: an application may
+    // have many), newest first as `secrets_of` gives them.
     let mut secrets: std::collections::HashMap<String, Vec<SealedSecret>> =
         std::collections::HashMap::new();
-    let mut st = c.prepare_cached(
+    let mut st = c.prepare_cached(&format!(
         "SELECT s.endpoint_id, s.sealed, s.created_at, s.expires_at FROM endpoint_secrets s \
-         JOIN endpoints e ON e.id = s.endpoint_id WHERE e.enabled = 1 \
-         ORDER BY s.endpoint_id, s.created_at DESC, s.id DESC",
-    )?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, secret_row(r, 1)?)))?;
+         JOIN endpoints e ON e.id = s.endpoint_id WHERE {cond} AND e.enabled = 1 \
+         ORDER BY s.endpoint_id, s.created_at DESC, s.id DESC"
+    ))?;
+    let rows = st.query_map([arg], |r| Ok((r.get::<_, String>(0)?, secret_row(r, 1)?)))?;
     for row in rows {
         let (id, secret) = row?;
         secrets.entry(id).or_default().push(secret);
     }
-    let targets: Vec<(Endpoint, Vec<SealedSecret>)> = endpoints
+    let targets: Vec<(Endpoint, Vec<SealedSecret>, Option<u32>)> = endpoints
         .into_iter()
-        .map(|ep| {
+        .map(|(ep, rate)| {
             let s = secrets.remove(&ep.id).unwrap_or_default();
-            (ep, s)
+            (ep, s, rate)
         })
         .collect();
     let targets = std::rc::Rc::new(targets);
-    TARGETS.with(|t| *t.borrow_mut() = Some(targets.clone()));
+    TARGETS.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.len() >= TARGETS_CACHED {
+            t.clear();
+        }
+        t.insert(which.clone(), targets.clone());
+    });
     Ok(targets)
 }
 
-/// Queues a delivery of `msg`, due `now`, to every enabled endpoint `takes`;
-/// returns how many. Where the engine has room, the delivery is inserted
-/// leased and handed to it after the commit (see [`Handoff`]).
+/// Queues a delivery of `msg`, due `now`, to every enabled endpoint of
+/// `which` that `takes`; returns how many. Where the engine has room, the
+/// delivery is inserted leased and handed to it after the commit (see
+/// [`Handoff`]).
 fn fan_out(
     c: &Connection,
     key: &DataKey,
+    which: TargetKey,
     msg: &Message,
     now: i64,
     takes: impl Fn(&Endpoint) -> bool,
 ) -> Result<usize> {
-    let targets = fan_out_targets(c, key)?;
-    let mut taken = targets.iter().filter(|(ep, _)| takes(ep)).peekable();
+    let targets = fan_out_targets(c, key, &which)?;
+    let mut taken = targets.iter().filter(|(ep, _, _)| takes(ep)).peekable();
     if taken.peek().is_none() {
         // Nothing to insert: not even the statement cache's lookup.
         return Ok(0);
@@ -665,7 +739,7 @@ fn fan_out(
          VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?4, ?4)",
     )?;
     let mut n = 0;
-    for (ep, secrets) in taken {
+    for (ep, secrets, app_rate_limit) in taken {
         let id = new_id("dlv_");
         let lease_until = HANDOFF.with(|h| {
             h.borrow()
@@ -697,6 +771,8 @@ fn fan_out(
                     endpoint: ep.clone(),
                     secrets: secrets.clone(),
                     message: msg.clone(),
+                    app_rate_limit: *app_rate_limit,
+                    manual: false,
                 })
             }),
             None => UNLEASED.with(|u| u.set(true)),
@@ -720,7 +796,7 @@ fn api_owned(c: &Connection, name: &str, what: &str) -> Result<()> {
 
 const EP_COLS: &str = "id, url, description, event_types, headers, scheme, rate_limit, \
     max_concurrency, enabled, disabled_reason, failing_since, created_at, updated_at, source, \
-    from_config";
+    from_config, app_id, uid, channels, metadata";
 
 /// Seals an endpoint's custom headers for the `headers` column.
 fn seal_headers(key: &DataKey, ep: &Endpoint) -> Result<String> {
@@ -780,7 +856,34 @@ fn endpoint_row_with(key: &DataKey, r: &Row<'_>) -> rusqlite::Result<Endpoint> {
         updated_at: r.get(12)?,
         source: r.get(13)?,
         from_config: r.get(14)?,
+        app_id: r.get(15)?,
+        uid: r.get(16)?,
+        channels: match r.get::<_, Option<String>>(17)? {
+            Some(j) => Some(serde_json::from_str(&j).map_err(|e| bad(17, e))?),
+            None => None,
+        },
+        metadata: serde_json::from_str(&json(18)?).map_err(|e| bad(18, e))?,
     })
+}
+
+/// A JSON column's text, or NULL.
+fn json_opt<T: Serialize>(v: &Option<T>) -> Result<Option<String>> {
+    v.as_ref()
+        .map(|v| serde_json::to_string(v).map_err(|e| StoreError::Other(e.into())))
+        .transpose()
+}
+
+/// A JSON column's text.
+fn json_text<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Other(e.into()))
+}
+
+/// A uniqueness conflict as the API says it, other errors as they are.
+fn unique_as(e: rusqlite::Error, what: &str) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(what.to_string()),
+        _ => e.into(),
+    }
 }
 
 const DLV_COLS: &str = "id, message_id, endpoint_id, status, attempts, next_attempt_at, \
@@ -807,8 +910,8 @@ fn delivery_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
     })
 }
 
-const MSG_COLS: &str =
-    "id, event_type, payload, created_at, source, webhook_id, content_type, headers, sealed";
+const MSG_COLS: &str = "id, event_type, payload, created_at, source, webhook_id, content_type, \
+    headers, sealed, app_id, event_id, channels";
 
 /// The sealing context of a message's payload and of its inbound headers.
 fn payload_context(id: &str) -> String {
@@ -875,8 +978,15 @@ fn message_row_with(key: &DataKey, r: &Row<'_>) -> rusqlite::Result<Message> {
             headers = Some(String::from_utf8(plain).map_err(|e| conv(7, e.into()))?);
         }
     }
+    let channels = match r.get::<_, Option<String>>(11)? {
+        Some(j) => Some(serde_json::from_str(&j).map_err(|e| conv(11, e.into()))?),
+        None => None,
+    };
     Ok(Message {
         id,
+        app_id: r.get(9)?,
+        event_id: r.get(10)?,
+        channels,
         event_type: r.get(1)?,
         payload,
         created_at: r.get(3)?,
@@ -887,6 +997,21 @@ fn message_row_with(key: &DataKey, r: &Row<'_>) -> rusqlite::Result<Message> {
             Some(h) => serde_json::from_str(&h).map_err(|e| conv(7, e.into()))?,
             None => Vec::new(),
         },
+    })
+}
+
+/// An attempt from `id, delivery_id, at, status_code, latency_ms,
+/// response_body, error, manual`.
+fn attempt_row(r: &Row<'_>) -> rusqlite::Result<Attempt> {
+    Ok(Attempt {
+        id: r.get(0)?,
+        delivery_id: r.get(1)?,
+        at: r.get(2)?,
+        status_code: r.get(3)?,
+        latency_ms: r.get(4)?,
+        response_body: r.get(5)?,
+        error: r.get(6)?,
+        manual: r.get(7)?,
     })
 }
 
@@ -912,34 +1037,42 @@ fn put_endpoint(conn: &Connection, key: &DataKey, ep: &Endpoint, insert: bool) -
     invalidate_targets();
     let sql = if insert {
         format!(
-            "INSERT INTO endpoints ({EP_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"
+            "INSERT INTO endpoints ({EP_COLS}) VALUES \
+             (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"
         )
     } else {
         "UPDATE endpoints SET url=?2, description=?3, event_types=?4, headers=?5, scheme=?6, \
          rate_limit=?7, max_concurrency=?8, enabled=?9, disabled_reason=?10, failing_since=?11, \
-         created_at=?12, updated_at=?13, source=?14, from_config=?15 WHERE id=?1"
+         created_at=?12, updated_at=?13, source=?14, from_config=?15, app_id=?16, uid=?17, \
+         channels=?18, metadata=?19 WHERE id=?1"
             .to_string()
     };
-    let n = conn.execute(
-        &sql,
-        params![
-            ep.id,
-            ep.url,
-            ep.description,
-            serde_json::to_string(&ep.event_types).map_err(anyhow::Error::from)?,
-            seal_headers(key, ep)?,
-            serde_json::to_string(&ep.scheme).map_err(anyhow::Error::from)?,
-            ep.rate_limit,
-            ep.max_concurrency,
-            ep.enabled,
-            ep.disabled_reason,
-            ep.failing_since,
-            ep.created_at,
-            ep.updated_at,
-            ep.source,
-            ep.from_config
-        ],
-    )?;
+    let n = conn
+        .execute(
+            &sql,
+            params![
+                ep.id,
+                ep.url,
+                ep.description,
+                json_text(&ep.event_types)?,
+                seal_headers(key, ep)?,
+                json_text(&ep.scheme)?,
+                ep.rate_limit,
+                ep.max_concurrency,
+                ep.enabled,
+                ep.disabled_reason,
+                ep.failing_since,
+                ep.created_at,
+                ep.updated_at,
+                ep.source,
+                ep.from_config,
+                ep.app_id,
+                ep.uid,
+                json_opt(&ep.channels)?,
+                json_text(&ep.metadata)?
+            ],
+        )
+        .map_err(|e| unique_as(e, "an endpoint with that uid exists in the application"))?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
@@ -981,14 +1114,122 @@ impl Store for SqliteStore {
         })
     }
 
-    fn list_endpoints(&self) -> Result<Vec<Endpoint>> {
-        self.read(|c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {EP_COLS} FROM endpoints ORDER BY created_at, id"
-            ))?;
-            let rows = st.query_map([], endpoint_row(&self.key))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+    fn list_endpoints(&self, app_id: Option<&str>, page: &Page) -> Result<Vec<Endpoint>> {
+        self.read(|c| tenants::list_endpoints(c, &self.key, app_id, page))
+    }
+
+    fn get_app_endpoint(&self, app_id: &str, id_or_uid: &str) -> Result<Endpoint> {
+        self.read(|c| tenants::get_app_endpoint(c, &self.key, app_id, id_or_uid))
+    }
+
+    fn create_application(&self, app: Application) -> Ticket<Application> {
+        self.write(move |c| {
+            tenants::insert_application(c, &app)?;
+            Ok(app)
         })
+    }
+
+    fn get_application(&self, id_or_uid: &str) -> Result<Application> {
+        self.read(|c| tenants::get_application(c, id_or_uid))
+    }
+
+    fn list_applications(&self, page: &Page) -> Result<Vec<Application>> {
+        self.read(|c| tenants::list_applications(c, page))
+    }
+
+    fn update_application(&self, app: Application) -> Ticket<Application> {
+        self.write(move |c| {
+            // The fan-out cache holds the applications' rate limits.
+            invalidate_targets();
+            tenants::update_application(c, &app)?;
+            Ok(app)
+        })
+    }
+
+    fn delete_application(&self, id: &str) -> Ticket<()> {
+        let id = id.to_string();
+        self.write(move |c| {
+            invalidate_targets();
+            tenants::delete_application(c, &id)
+        })
+    }
+
+    fn list_app_messages(&self, app_id: &str, filter: &MessageFilter) -> Result<Vec<Message>> {
+        self.read(|c| tenants::list_app_messages(c, &self.key, app_id, filter))
+    }
+
+    fn get_app_message(&self, app_id: &str, id_or_event_id: &str) -> Result<Message> {
+        self.read(|c| tenants::get_app_message(c, &self.key, app_id, id_or_event_id))
+    }
+
+    fn list_attempts(&self, of: &AttemptsOf, filter: &AttemptFilter) -> Result<Vec<AttemptView>> {
+        self.read(|c| tenants::list_attempts(c, of, filter))
+    }
+
+    fn message_destinations(
+        &self,
+        app_id: &str,
+        message_id: &str,
+        page: &Page,
+    ) -> Result<Vec<(Delivery, Endpoint)>> {
+        self.read(|c| tenants::message_destinations(c, &self.key, app_id, message_id, page))
+    }
+
+    fn endpoint_messages(
+        &self,
+        endpoint_id: &str,
+        filter: &MessageFilter,
+    ) -> Result<Vec<(Delivery, Message)>> {
+        self.read(|c| tenants::endpoint_messages(c, &self.key, endpoint_id, filter))
+    }
+
+    fn put_event_type(&self, et: EventType, create: bool) -> Ticket<(EventType, bool)> {
+        self.write(move |c| tenants::put_event_type(c, &et, create))
+    }
+
+    fn get_event_type(&self, name: &str) -> Result<EventType> {
+        self.read(|c| tenants::get_event_type(c, name))
+    }
+
+    fn list_event_types(&self, page: &Page, include_archived: bool) -> Result<Vec<EventType>> {
+        self.read(|c| tenants::list_event_types(c, page, include_archived))
+    }
+
+    fn delete_event_type(&self, name: &str, expunge: bool, now: i64) -> Ticket<()> {
+        let name = name.to_string();
+        self.write(move |c| tenants::delete_event_type(c, &name, expunge, now))
+    }
+
+    fn active_event_types(&self, names: &[String]) -> Result<Vec<String>> {
+        self.read(|c| tenants::active_event_types(c, names))
+    }
+
+    fn create_token(&self, token: AppToken, hash: [u8; 32]) -> Ticket<AppToken> {
+        self.write(move |c| {
+            tenants::create_token(c, &token, &hash)?;
+            Ok(token)
+        })
+    }
+
+    fn find_token(&self, hash: &[u8; 32]) -> Result<Option<AppToken>> {
+        self.read(|c| tenants::find_token(c, hash))
+    }
+
+    fn list_tokens(&self, app_id: &str) -> Result<Vec<AppToken>> {
+        self.read(|c| tenants::list_tokens(c, app_id))
+    }
+
+    fn revoke_token(&self, app_id: &str, id: &str, now: i64) -> Ticket<()> {
+        let (app_id, id) = (app_id.to_string(), id.to_string());
+        self.write(move |c| tenants::revoke_token(c, &app_id, &id, now))
+    }
+
+    fn idempotent_answer(&self, key: &[u8; 32], since: i64) -> Result<Option<(u16, Vec<u8>)>> {
+        self.read(|c| tenants::idempotent_answer(c, key, since))
+    }
+
+    fn keep_answer(&self, key: [u8; 32], status: u16, body: Vec<u8>, now: i64) -> Ticket<()> {
+        self.write_fast(move |c| tenants::keep_answer(c, &key, status, &body, now))
     }
 
     fn update_endpoint(&self, ep: Endpoint) -> Ticket<Endpoint> {
@@ -1061,35 +1302,60 @@ impl Store for SqliteStore {
         self.write_fast(move |c| {
             let (payload, _) =
                 stored_message(encrypt.then_some(&*key), &msg.id, &msg.payload, &[])?;
+            let app_id = resolve_app(c, &msg.app_id)?;
+            // A publisher's id is remembered per application: a second
+            // publish with it inserts nothing.
             let inserted = c
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO messages (id, event_type, payload, created_at, sealed) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO messages (id, app_id, event_id, event_type, payload, created_at, sealed, channels) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                     ON CONFLICT (app_id, event_id) WHERE event_id IS NOT NULL DO NOTHING",
                 )?
-                .execute(params![msg.id, msg.event_type, payload, now, encrypt])?;
+                .execute(params![
+                    msg.id,
+                    app_id,
+                    msg.event_id,
+                    msg.event_type,
+                    payload,
+                    now,
+                    encrypt,
+                    json_opt(&msg.channels)?
+                ])
+                .map_err(|e| unique_as(e, &format!("message id {} is already used", msg.id)))?;
             if inserted == 0 {
                 let m = c
-                    .prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
-                    .query_row([&msg.id], message_row(&key))?;
+                    .prepare_cached(&format!(
+                        "SELECT {MSG_COLS} FROM messages WHERE app_id = ?1 AND event_id = ?2"
+                    ))?
+                    .query_row(params![app_id, msg.event_id], message_row(&key))?;
                 // Idempotent for the same message; a different message under a
                 // used id is a client bug, not something to drop silently.
-                if m.event_type != msg.event_type || m.payload != msg.payload {
+                if m.event_type != msg.event_type || m.payload != msg.payload || m.channels != msg.channels
+                {
                     return Err(StoreError::Conflict(format!(
                         "message id {} was already used for a different message",
-                        m.id
+                        msg.event_id.as_deref().unwrap_or(&m.id)
                     )));
                 }
                 return Ok((m, false));
             }
             let m = Message {
                 id: msg.id,
+                app_id: Some(app_id),
+                event_id: msg.event_id,
+                channels: msg.channels,
                 event_type: msg.event_type,
                 payload: msg.payload,
                 created_at: now,
                 ..Default::default()
             };
-            // Published messages go to subscriptions, never to a source's forwards.
-            fan_out(c, &key, &m, now, |ep| {
-                ep.source.is_none() && crate::event_types::filter_matches(&ep.event_types, &m.event_type)
+            // Published messages go to their application's subscriptions,
+            // never to a source's forwards.
+            let app = m.app_id.clone().unwrap_or_default();
+            fan_out(c, &key, TargetKey::App(app), &m, now, |ep| {
+                ep.source.is_none()
+                    && crate::event_types::filter_matches(&ep.event_types, &m.event_type)
+                    && channels_match(ep.channels.as_deref(), m.channels.as_deref())
             })?;
             Ok((m, true))
         })
@@ -1138,6 +1404,26 @@ impl Store for SqliteStore {
         })
     }
 
+    fn endpoint_stats(
+        &self,
+        endpoint_id: &str,
+        since: i64,
+        until: i64,
+    ) -> Result<(i64, i64, i64, i64)> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT coalesce(sum(status = 'succeeded'), 0), \
+                 coalesce(sum(status = 'pending' AND attempts = 0), 0), \
+                 coalesce(sum(status = 'pending' AND attempts > 0), 0), \
+                 coalesce(sum(status = 'failed'), 0) \
+                 FROM deliveries WHERE endpoint_id = ?1 AND created_at >= ?2 AND created_at < ?3",
+            )?
+            .query_row(params![endpoint_id, since, until], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?)
+        })
+    }
+
     fn get_delivery(&self, id: &str) -> Result<Delivery> {
         self.read(|c| {
             Ok(
@@ -1150,20 +1436,10 @@ impl Store for SqliteStore {
     fn attempts(&self, delivery_id: &str) -> Result<Vec<Attempt>> {
         self.read(|c| {
             let mut st = c.prepare(
-                "SELECT id, delivery_id, at, status_code, latency_ms, response_body, error \
+                "SELECT id, delivery_id, at, status_code, latency_ms, response_body, error, manual \
                  FROM attempts WHERE delivery_id = ?1 ORDER BY at, id",
             )?;
-            let rows = st.query_map([delivery_id], |r| {
-                Ok(Attempt {
-                    id: r.get(0)?,
-                    delivery_id: r.get(1)?,
-                    at: r.get(2)?,
-                    status_code: r.get(3)?,
-                    latency_ms: r.get(4)?,
-                    response_body: r.get(5)?,
-                    error: r.get(6)?,
-                })
-            })?;
+            let rows = st.query_map([delivery_id], attempt_row)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -1187,23 +1463,31 @@ impl Store for SqliteStore {
                    WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 \
                      AND (d.lease_until IS NULL OR d.lease_until <= ?1) AND e.enabled = 1 \
                    ORDER BY d.next_attempt_at LIMIT ?3) \
-                 RETURNING {DLV_COLS}"
+                 RETURNING {DLV_COLS}, manual"
             ))?;
-            let claimed: Vec<Delivery> = st
-                .query_map(params![now, now + lease_ms, limit as i64], delivery_row)?
+            let claimed: Vec<(Delivery, bool)> = st
+                .query_map(params![now, now + lease_ms, limit as i64], |r| {
+                    Ok((delivery_row(r)?, r.get(9)?))
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             let mut out = Vec::with_capacity(claimed.len());
-            let mut ep_cache: std::collections::HashMap<String, (Endpoint, Vec<SealedSecret>)> =
+            type Dest = (Endpoint, Vec<SealedSecret>, Option<u32>);
+            let mut ep_cache: std::collections::HashMap<String, Dest> =
                 std::collections::HashMap::new();
-            for d in claimed {
+            for (d, manual) in claimed {
                 if !ep_cache.contains_key(&d.endpoint_id) {
                     let ep = c
                         .prepare_cached(&format!("SELECT {EP_COLS} FROM endpoints WHERE id = ?1"))?
                         .query_row([&d.endpoint_id], endpoint_row(&key))?;
                     let secrets = secrets_of(c, &d.endpoint_id)?;
-                    ep_cache.insert(d.endpoint_id.clone(), (ep, secrets));
+                    let rate: Option<u32> = c
+                        .prepare_cached("SELECT rate_limit FROM applications WHERE id = ?1")?
+                        .query_row([&ep.app_id], |r| r.get(0))
+                        .optional()?
+                        .flatten();
+                    ep_cache.insert(d.endpoint_id.clone(), (ep, secrets, rate));
                 }
-                let (endpoint, secrets) = ep_cache[&d.endpoint_id].clone();
+                let (endpoint, secrets, app_rate_limit) = ep_cache[&d.endpoint_id].clone();
                 let message = c
                     .prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
                     .query_row([&d.message_id], message_row(&key))?;
@@ -1213,6 +1497,8 @@ impl Store for SqliteStore {
                     endpoint,
                     secrets,
                     message,
+                    app_rate_limit,
+                    manual,
                 });
             }
             Ok(out)
@@ -1231,10 +1517,10 @@ impl Store for SqliteStore {
             // Only for a delivery that still exists (its endpoint may have
             // been deleted meanwhile): the record is then history of nothing.
             c.prepare_cached(
-                "INSERT INTO attempts (delivery_id, at, status_code, latency_ms, response_body, error) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?1)",
+                "INSERT INTO attempts (delivery_id, at, status_code, latency_ms, response_body, error, manual) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?1)",
             )?
-            .execute(params![id, rec.at, rec.status_code, rec.latency_ms, rec.response_body, rec.error])?;
+            .execute(params![id, rec.at, rec.status_code, rec.latency_ms, rec.response_body, rec.error, rec.manual])?;
             let (status, next_at) = match &rec.next {
                 Next::Succeeded => ("succeeded", None),
                 Next::RetryAt(t) => ("pending", Some(*t)),
@@ -1242,7 +1528,7 @@ impl Store for SqliteStore {
             };
             let changed = c.prepare_cached(
                 "UPDATE deliveries SET status = ?2, attempts = attempts + 1, next_attempt_at = ?3, \
-                 lease_until = NULL, last_status_code = ?4, updated_at = ?5 \
+                 lease_until = NULL, last_status_code = ?4, updated_at = ?5, manual = 0 \
                  WHERE id = ?1 AND attempts = ?6 AND status = 'pending'",
             )?
             .execute(params![id, status, next_at, rec.status_code, rec.at, rec.claimed_attempts])?;
@@ -1301,7 +1587,7 @@ impl Store for SqliteStore {
             let n = c.execute(
                 "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, \
                  lease_until = CASE WHEN lease_until > ?2 THEN lease_until END, \
-                 updated_at = ?2 WHERE id = ?1",
+                 updated_at = ?2, manual = 1 WHERE id = ?1",
                 params![id, now],
             )?;
             if n == 0 {
@@ -1356,7 +1642,7 @@ impl Store for SqliteStore {
                     c.execute(
                         "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2, \
                          lease_until = CASE WHEN lease_until > ?2 THEN lease_until END, \
-                         updated_at = ?2 WHERE id = ?1",
+                         updated_at = ?2, manual = 1 WHERE id = ?1",
                         params![id, now],
                     )?;
                     id
@@ -1364,8 +1650,8 @@ impl Store for SqliteStore {
                 None => {
                     let id = new_id("dlv_");
                     c.execute(
-                        "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at) \
-                         VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)",
+                        "INSERT INTO deliveries (id, message_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at, manual) \
+                         VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4, 1)",
                         params![id, mid, eid, now],
                     )?;
                     id
@@ -1390,17 +1676,23 @@ impl Store for SqliteStore {
             let mut st = c.prepare_cached(&format!(
                 "SELECT {DLV_COLS} FROM deliveries \
                  WHERE {status} (?1 IS NULL OR endpoint_id = ?1) \
+                 AND (?4 IS NULL OR endpoint_id IN (SELECT id FROM endpoints WHERE app_id = ?4)) \
                  AND updated_at < ?2 ORDER BY updated_at DESC, id DESC LIMIT ?3"
             ))?;
             let rows = st.query_map(
-                params![f.endpoint_id, f.before.unwrap_or(i64::MAX), f.limit],
+                params![
+                    f.endpoint_id,
+                    f.before.unwrap_or(i64::MAX),
+                    f.limit,
+                    f.app_id
+                ],
                 delivery_row,
             )?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 
-    fn recover(&self, endpoint_id: &str, since: i64, now: i64) -> Ticket<i64> {
+    fn recover(&self, endpoint_id: &str, since: i64, until: i64, now: i64) -> Ticket<i64> {
         let id = endpoint_id.to_string();
         self.write(move |c| {
             let exists: Option<String> = c.prepare_cached("SELECT id FROM endpoints WHERE id = ?1")?.query_row([&id], |r| r.get(0))
@@ -1410,10 +1702,11 @@ impl Store for SqliteStore {
             }
             let n = c.execute(
                 "UPDATE deliveries SET status = 'pending', next_attempt_at = ?3, lease_until = NULL, \
-                 updated_at = ?3 WHERE endpoint_id = ?1 AND status = 'failed' AND created_at >= ?2 \
+                 updated_at = ?3, manual = 1 WHERE endpoint_id = ?1 AND status = 'failed' AND created_at >= ?2 \
+                 AND created_at < ?4 \
                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = deliveries.message_id \
                    AND m.drop_body = 1 AND length(m.payload) = 0)",
-                params![id, since, now],
+                params![id, since, now, until],
             )?;
             Ok(n as i64)
         })
@@ -1475,8 +1768,10 @@ impl Store for SqliteStore {
                 webhook_id: ev.webhook_id,
                 content_type: ev.content_type,
                 headers: ev.headers,
+                ..Default::default()
             };
-            let deliveries = fan_out(c, &key, &m, now, |ep| {
+            let source = m.source.clone().unwrap_or_default();
+            let deliveries = fan_out(c, &key, TargetKey::Source(source), &m, now, |ep| {
                 ep.source == m.source && crate::event_types::filter_matches(&ep.event_types, &m.event_type)
             })?;
             Ok(Ingested::Accepted {
@@ -1766,6 +2061,12 @@ impl Store for SqliteStore {
                 }
                 after = name;
             }
+            let idempotency_deleted = c
+                .prepare_cached(
+                    "DELETE FROM idempotency WHERE key IN \
+                     (SELECT key FROM idempotency WHERE created_at < ?1 LIMIT ?2)",
+                )?
+                .execute(params![plan.idempotency_before, limit])? as i64;
             let audit_deleted = c
                 .prepare_cached(
                     "DELETE FROM rejections WHERE id IN (SELECT id FROM rejections \
@@ -1777,7 +2078,10 @@ impl Store for SqliteStore {
                 dedup_expired,
                 events_purged: purged,
                 audit_deleted,
-                more: full(dedup_expired) || full(purged) || full(audit_deleted),
+                more: full(dedup_expired)
+                    || full(purged)
+                    || full(audit_deleted)
+                    || full(idempotency_deleted),
             })
         })
     }
@@ -1892,6 +2196,9 @@ mod tests {
         let plain = SqliteStore::open(&path, 64, key.clone(), None).unwrap();
         let before = NewMessage {
             id: "msg_plain".into(),
+            app_id: DEFAULT_APP.into(),
+            event_id: Some("msg_plain".into()),
+            channels: None,
             event_type: "e".into(),
             payload: b"{\"card\":\"4111-plain\"}".to_vec(),
         };
@@ -1904,6 +2211,9 @@ mod tests {
         s.publish(
             NewMessage {
                 id: "msg_sealed".into(),
+                app_id: DEFAULT_APP.into(),
+                event_id: Some("msg_sealed".into()),
+                channels: None,
                 event_type: "e".into(),
                 payload: secret.clone(),
             },
@@ -1935,6 +2245,9 @@ mod tests {
             .publish(
                 NewMessage {
                     id: "msg_sealed".into(),
+                    app_id: DEFAULT_APP.into(),
+                    event_id: Some("msg_sealed".into()),
+                    channels: None,
                     event_type: "e".into(),
                     payload: secret.clone(),
                 },
@@ -2104,6 +2417,10 @@ mod tests {
         (
             Endpoint {
                 id: id.into(),
+                app_id: DEFAULT_APP.into(),
+                uid: None,
+                channels: None,
+                metadata: Default::default(),
                 url: "https://example.com/h".into(),
                 description: String::new(),
                 event_types: vec![],
@@ -2141,6 +2458,9 @@ mod tests {
     fn publish(s: &SqliteStore, id: &str) {
         let msg = NewMessage {
             id: id.into(),
+            app_id: DEFAULT_APP.into(),
+            event_id: Some(id.into()),
+            channels: None,
             event_type: "invoice.paid".into(),
             payload: br#"{"a":1}"#.to_vec(),
         };
@@ -2236,6 +2556,9 @@ mod tests {
         // A duplicate publish creates (and hands over) nothing.
         let dup = NewMessage {
             id: "msg_1".into(),
+            app_id: DEFAULT_APP.into(),
+            event_id: Some("msg_1".into()),
+            channels: None,
             event_type: "invoice.paid".into(),
             payload: br#"{"a":1}"#.to_vec(),
         };
@@ -2321,7 +2644,7 @@ mod tests {
                     "INSERT INTO messages (id, event_type, payload, created_at) VALUES (?1, 'e', x'', 0)",
                     [id],
                 )?;
-                fan_out(c, &key, &msg(id), 0, |_| true)?;
+                fan_out(c, &key, TargetKey::App(DEFAULT_APP.into()), &msg(id), 0, |_| true)?;
                 if fail {
                     return Err(StoreError::Other(anyhow::anyhow!("boom")));
                 }
@@ -2397,6 +2720,7 @@ mod tests {
                     audit_max_rows: 3,
                     audit_before: 0,
                     orphans_before: 0,
+                    idempotency_before: 0,
                     step: 0,
                 },
                 2_000,
@@ -2467,6 +2791,7 @@ mod tests {
             audit_max_rows: 1_000,
             audit_before: 1_000,
             orphans_before: 500,
+            idempotency_before: 0,
             step: 10,
         };
         let (mut total, mut steps) = (SweepStats::default(), 0);

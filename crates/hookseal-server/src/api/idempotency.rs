@@ -1,0 +1,168 @@
+//! `idempotency-key`: a POST sent again with the same key (by the same
+//! caller, to the same URI) gets the first answer again instead of doing
+//! the work twice. The Svix SDKs put a key on every POST and reuse it when
+//! they retry, so a publish whose answer was lost on the way is not
+//! published twice.
+//!
+//! Only successful (2xx) answers are kept, for 12 hours, in the store (a
+//! second node answers the same); an error is not kept, so a retry runs
+//! again. While the first request is still running, a second with the same
+//! key waits for it (up to 5 seconds) and then answers what it answered.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::Notify;
+
+use super::{ApiError, AppState};
+use crate::delivery::now_ms;
+
+/// How long answers are kept.
+pub const KEEP_MS: i64 = 12 * 3600 * 1000;
+/// How long a repeat waits for the first request to finish.
+const WAIT: Duration = Duration::from_secs(5);
+/// The largest answer kept (larger ones are answered, not kept).
+const MAX_KEPT: usize = 1 << 20;
+/// The longest key.
+const MAX_KEY: usize = 256;
+
+/// Requests running now, by key.
+fn in_flight() -> &'static Mutex<HashMap<[u8; 32], Arc<Notify>>> {
+    static M: OnceLock<Mutex<HashMap<[u8; 32], Arc<Notify>>>> = OnceLock::new();
+    M.get_or_init(Default::default)
+}
+
+fn lock() -> std::sync::MutexGuard<'static, HashMap<[u8; 32], Arc<Notify>>> {
+    in_flight().lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The first request with a key: when it ends (answered, failed, or
+/// dropped when its client went away), those waiting for it go on.
+struct Owner([u8; 32]);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        if let Some(n) = lock().remove(&self.0) {
+            n.notify_waiters();
+        }
+    }
+}
+
+/// The key under which an answer is kept: the caller's credential, its key
+/// and the whole URI, so nobody else's request can reach it.
+fn digest(auth: &[u8], key: &[u8], uri: &str) -> [u8; 32] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(auth);
+    ctx.update(b"\n");
+    ctx.update(key);
+    ctx.update(b"\n");
+    ctx.update(uri.as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
+
+fn replay(status: u16, body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    r
+}
+
+/// The middleware (behind authentication).
+pub(super) async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let (Some(key), Some(auth)) = (
+        req.headers().get("idempotency-key").cloned(),
+        req.headers().get(header::AUTHORIZATION).cloned(),
+    ) else {
+        return next.run(req).await;
+    };
+    if key.is_empty() || key.len() > MAX_KEY {
+        return ApiError::bad_request(format!("idempotency-key: 1-{MAX_KEY} characters"))
+            .into_response();
+    }
+    let uri = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
+    let hash = digest(auth.as_bytes(), key.as_bytes(), &uri);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut owner = None;
+    loop {
+        let store = s.store.clone();
+        let since = now_ms() - KEEP_MS;
+        let kept = tokio::task::spawn_blocking(move || store.idempotent_answer(&hash, since))
+            .await
+            .ok()
+            .and_then(|r| {
+                r.map_err(|e| tracing::warn!(error = %e, "idempotency lookup failed"))
+                    .ok()
+            })
+            .flatten();
+        if let Some((status, body)) = kept {
+            return replay(status, body);
+        }
+        let running = {
+            let mut m = lock();
+            match m.get(&hash) {
+                Some(n) => Some(n.clone()),
+                None => {
+                    m.insert(hash, Arc::new(Notify::new()));
+                    None
+                }
+            }
+        };
+        let Some(n) = running else {
+            owner = Some(Owner(hash));
+            break;
+        };
+        let notified = n.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let still = lock().get(&hash).is_some_and(|x| Arc::ptr_eq(x, &n));
+        if still && tokio::time::timeout_at(deadline, notified).await.is_err() {
+            // The first is taking long: answer this one on its own.
+            break;
+        }
+    }
+    let response = next.run(req).await;
+    let response = if owner.is_some() && response.status().is_success() {
+        let (parts, body) = response.into_parts();
+        match axum::body::to_bytes(body, MAX_KEPT).await {
+            Ok(bytes) => {
+                if let Err(e) = s
+                    .store
+                    .keep_answer(hash, parts.status.as_u16(), bytes.to_vec(), now_ms())
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not keep an idempotent answer");
+                }
+                Response::from_parts(parts, Body::from(bytes))
+            }
+            Err(_) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the answer could not be read",
+            )
+            .into_response(),
+        }
+    } else {
+        response
+    };
+    drop(owner);
+    response
+}
