@@ -10,3 +10,4 @@ mod gateway;
 mod hardening;
 mod sender;
 mod serve;
+mod tenancy;
