@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the interop harnesses (Python SDKs against the CLI, Python SDKs through
-# the `hookseal serve` gateway, then npm SDKs) against a hookseal binary, after
+# the `hookseal serve` gateway, the Svix SDKs against its Svix API, then npm
+# SDKs) against a hookseal binary, after
 # interop/setup.sh. Fails if either harness fails.
 # HOOKSEAL_BIN: the binary; default target/debug/hookseal under the repo root
 # (a relative HOOKSEAL_BIN is taken relative to the current directory).
@@ -27,8 +28,10 @@ status=0
 "$dir/venv/bin/python" "$here/interop.py" || status=1
 "$dir/venv/bin/python" "$here/gateway.py" || status=1
 "$dir/venv/bin/python" "$here/sender.py" || status=1
+"$dir/venv/bin/python" "$here/svix_sdk.py" || status=1
 bash "$here/contract.sh" || status=1
 node "$here/interop.mjs" || status=1
+node "$here/svix_sdk.mjs" || status=1
 if [[ $status -ne 0 ]]; then
     echo "run.sh: interop failed" >&2
 fi

@@ -217,6 +217,147 @@ pub fn opt_metadata() -> RefOr<Schema> {
     metadata_builder(true).into()
 }
 
+/// Text without control characters (but tab and line breaks): a pattern.
+pub const TEXT_PATTERN: &str = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$";
+/// A name without any control character: a pattern.
+pub const NAME_PATTERN: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]+$";
+/// The Svix API's names (event types, channels): a pattern.
+pub const SLUG_PATTERN: &str = "^[a-zA-Z0-9\\-_.]+$";
+
+/// A free-text description of at most `max` characters.
+pub fn description(max: usize, null: bool) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(nullable(Type::String, null))
+        .pattern(Some(TEXT_PATTERN))
+        .max_length(Some(max))
+        .into()
+}
+
+/// A description (4096 characters).
+pub fn long_description() -> RefOr<Schema> {
+    description(4096, false)
+}
+
+/// A description (4096 characters), or null (unchanged).
+pub fn opt_long_description() -> RefOr<Schema> {
+    description(4096, true)
+}
+
+/// A description (1024 characters).
+pub fn short_description() -> RefOr<Schema> {
+    description(1024, false)
+}
+
+/// A description (1024 characters), or null (unchanged).
+pub fn opt_short_description() -> RefOr<Schema> {
+    description(1024, true)
+}
+
+/// An application's name.
+fn app_name_builder(null: bool) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(nullable(Type::String, null))
+        .pattern(Some(NAME_PATTERN))
+        .min_length(Some(1))
+        .max_length(Some(crate::names::MAX_APP_NAME))
+}
+
+pub fn app_name() -> RefOr<Schema> {
+    app_name_builder(false).into()
+}
+
+pub fn opt_app_name() -> RefOr<Schema> {
+    app_name_builder(true).into()
+}
+
+/// A message's event id (Svix: a uid not starting with `msg_`), or null.
+pub fn opt_event_id() -> RefOr<Schema> {
+    uid("msg_", true)
+}
+
+/// Event-type names (Svix's form), at least one, or null for every type.
+pub fn opt_event_type_names() -> RefOr<Schema> {
+    ArrayBuilder::new()
+        .schema_type(nullable(Type::Array, true))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(SLUG_PATTERN))
+                .min_length(Some(1))
+                .max_length(Some(256)),
+        )
+        .min_items(Some(1))
+        .unique_items(true)
+        .into()
+}
+
+/// A Svix event-type name.
+pub fn slug_name() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(SLUG_PATTERN))
+        .min_length(Some(1))
+        .max_length(Some(256))
+        .into()
+}
+
+/// Feature flags' names.
+pub fn feature_flags() -> RefOr<Schema> {
+    ArrayBuilder::new()
+        .schema_type(Type::Array)
+        .unique_items(true)
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(SLUG_PATTERN))
+                .min_length(Some(1))
+                .max_length(Some(256)),
+        )
+        .into()
+}
+
+/// A feature flag's name, or null.
+pub fn opt_feature_flag() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(nullable(Type::String, true))
+        .pattern(Some(SLUG_PATTERN))
+        .min_length(Some(1))
+        .max_length(Some(256))
+        .into()
+}
+
+/// JSON Schemas by version (each an object or a boolean), or null.
+pub fn opt_schemas() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(nullable(Type::Object, true))
+        .additional_properties(Some(Schema::Object(
+            ObjectBuilder::new().schema_type(Type::Object).build(),
+        )))
+        .description(Some(
+            "JSON Schemas of the payload by version, e.g. {\"1\": {...}}: the validation \
+             vocabulary of JSON Schema 2020-12 with references inside the schema",
+        ))
+        .into()
+}
+
+/// Custom headers whose values may be null (removed).
+pub fn header_patch_map() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(
+            string(crate::headers::configurable_name_pattern(), None, false).build(),
+        ))
+        .additional_properties(Some(Schema::Object(
+            string(
+                crate::headers::VALUE_PATTERN.into(),
+                Some(crate::headers::MAX_VALUE),
+                true,
+            )
+            .build(),
+        )))
+        .into()
+}
+
 /// A provider preset's name.
 pub fn provider() -> RefOr<Schema> {
     ObjectBuilder::new()

@@ -70,6 +70,7 @@ CREATE INDEX app_tokens_app ON app_tokens(app_id);
 -- Answers to POSTs with an idempotency-key (the Svix API), kept 12 hours.
 CREATE TABLE idempotency (
     key        BLOB PRIMARY KEY,            -- SHA-256 of credential, key and URI
+    request    BLOB NOT NULL,               -- SHA-256 of the request's body
     status     INTEGER NOT NULL,
     body       BLOB NOT NULL,
     created_at INTEGER NOT NULL

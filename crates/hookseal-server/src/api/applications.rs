@@ -179,7 +179,7 @@ pub struct ListQuery {
 pub struct TokenIn {
     /// What it is for.
     #[serde(default)]
-    #[schema(max_length = 1024)]
+    #[schema(schema_with = crate::schema::short_description)]
     pub description: String,
     /// Seconds until it expires (60 to 10 years), or null: until revoked.
     #[serde(default, deserialize_with = "crate::whole::opt")]
@@ -358,20 +358,20 @@ async fn revoke_token(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventTypeIn {
-    #[schema(schema_with = crate::schema::event_type)]
+    #[schema(schema_with = crate::schema::slug_name)]
     pub name: String,
     #[serde(default)]
-    #[schema(max_length = 4096)]
+    #[schema(schema_with = crate::schema::long_description)]
     pub description: String,
     #[serde(default)]
     pub archived: bool,
     #[serde(default)]
     pub deprecated: bool,
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::schema::opt_schemas)]
     pub schemas: Option<Value>,
     #[serde(default)]
-    #[schema(pattern = r"^[a-zA-Z0-9\-_.]+$", min_length = 1, max_length = 256)]
+    #[schema(schema_with = crate::schema::opt_feature_flag)]
     pub feature_flag: Option<String>,
 }
 
@@ -380,7 +380,7 @@ pub struct EventTypeIn {
 #[serde(deny_unknown_fields)]
 pub struct EventTypeFields {
     #[serde(default)]
-    #[schema(max_length = 4096)]
+    #[schema(schema_with = crate::schema::long_description)]
     pub description: String,
     /// Archived types stay readable but cannot be subscribed to through the
     /// Svix API.
@@ -392,10 +392,10 @@ pub struct EventTypeFields {
     /// `event_types.validate_payloads`, messages are checked against the
     /// newest.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::schema::opt_schemas)]
     pub schemas: Option<Value>,
     #[serde(default)]
-    #[schema(pattern = r"^[a-zA-Z0-9\-_.]+$", min_length = 1, max_length = 256)]
+    #[schema(schema_with = crate::schema::opt_feature_flag)]
     pub feature_flag: Option<String>,
 }
 
@@ -403,17 +403,17 @@ pub struct EventTypeFields {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventTypePatch {
-    #[schema(max_length = 4096)]
+    #[schema(schema_with = crate::schema::opt_long_description)]
     pub description: Option<String>,
     pub archived: Option<bool>,
     pub deprecated: Option<bool>,
     /// Null removes them.
     #[serde(default, deserialize_with = "crate::whole::present_value")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::schema::opt_schemas)]
     pub schemas: Option<Option<Value>>,
     /// Null removes it.
     #[serde(default, deserialize_with = "crate::whole::present_value")]
-    #[schema(value_type = Option<String>, pattern = r"^[a-zA-Z0-9\-_.]+$", min_length = 1, max_length = 256)]
+    #[schema(schema_with = crate::schema::opt_feature_flag)]
     pub feature_flag: Option<Option<String>>,
 }
 
@@ -500,7 +500,7 @@ async fn create_event_type(
 /// An event type.
 #[utoipa::path(get, path = "/event-types/{name}", tag = "event types",
     security(("admin_token" = [])),
-    params(("name" = String, Path), NoQuery),
+    params(("name" = String, Path, pattern = r"^[a-zA-Z0-9\-_.]+$", min_length = 1, max_length = 256), NoQuery),
     responses((status = 200, body = EventType), Common, NotFound))]
 async fn get_event_type(
     State(s): State<AppState>,
@@ -514,7 +514,7 @@ async fn get_event_type(
 /// Replaces (or declares) an event type.
 #[utoipa::path(put, path = "/event-types/{name}", tag = "event types",
     security(("admin_token" = [])),
-    params(("name" = String, Path), NoQuery),
+    params(("name" = String, Path, pattern = r"^[a-zA-Z0-9\-_.]+$", min_length = 1, max_length = 256), NoQuery),
     request_body = EventTypeFields,
     responses(
         (status = 200, description = "Replaced", body = EventType),
@@ -540,7 +540,7 @@ async fn put_event_type(
 /// Changes an event type.
 #[utoipa::path(patch, path = "/event-types/{name}", tag = "event types",
     security(("admin_token" = [])),
-    params(("name" = String, Path), NoQuery),
+    params(("name" = String, Path, pattern = r"^[a-zA-Z0-9\-_.]+$", min_length = 1, max_length = 256), NoQuery),
     request_body = EventTypePatch,
     responses((status = 200, body = EventType), Common, NotFound, BodyErrors))]
 async fn update_event_type(
@@ -563,7 +563,7 @@ async fn update_event_type(
 /// Archives an event type, or deletes it with `expunge=true`.
 #[utoipa::path(delete, path = "/event-types/{name}", tag = "event types",
     security(("admin_token" = [])),
-    params(("name" = String, Path), ExpungeQuery),
+    params(("name" = String, Path, pattern = r"^[a-zA-Z0-9\-_.]+$", min_length = 1, max_length = 256), ExpungeQuery),
     responses((status = 204, description = "Archived or deleted"), Common, NotFound))]
 async fn delete_event_type(
     State(s): State<AppState>,

@@ -148,7 +148,7 @@ pub struct EndpointIn {
     #[schema(schema_with = crate::schema::url)]
     pub url: String,
     #[serde(default)]
-    #[schema(max_length = 1024)]
+    #[schema(schema_with = crate::schema::short_description)]
     pub description: String,
     /// Event types delivered: exact (`invoice.paid`), a prefix pattern
     /// (`invoice.*`) or `*`. Empty: every event.
@@ -201,7 +201,7 @@ pub struct EndpointPatch {
     pub channels: Option<Option<Vec<String>>>,
     #[schema(schema_with = crate::schema::opt_metadata)]
     pub metadata: Option<BTreeMap<String, String>>,
-    #[schema(max_length = 1024)]
+    #[schema(schema_with = crate::schema::opt_short_description)]
     pub description: Option<String>,
     #[schema(schema_with = crate::schema::opt_filters)]
     pub event_types: Option<Vec<String>>,
@@ -327,7 +327,7 @@ pub(super) fn limit(l: Option<i64>) -> ApiResult<i64> {
     request_body = EndpointIn,
     responses(
         (status = 201, description = "Created, with its secret", body = EndpointCreated),
-        Common, BodyErrors
+        Common, NotFound, Conflict, BodyErrors
     ))]
 async fn create_endpoint(
     State(s): State<AppState>,

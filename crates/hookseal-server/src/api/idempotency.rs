@@ -8,6 +8,8 @@
 //! second node answers the same); an error is not kept, so a retry runs
 //! again. While the first request is still running, a second with the same
 //! key waits for it (up to 5 seconds) and then answers what it answered.
+//! The same key with another body is another request under a used key: a
+//! 409, never the first request's answer.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -22,6 +24,7 @@ use tokio::sync::Notify;
 
 use super::{ApiError, AppState};
 use crate::delivery::now_ms;
+use crate::store::KeptAnswer;
 
 /// How long answers are kept.
 pub const KEEP_MS: i64 = 12 * 3600 * 1000;
@@ -29,8 +32,6 @@ pub const KEEP_MS: i64 = 12 * 3600 * 1000;
 const WAIT: Duration = Duration::from_secs(5);
 /// The largest answer kept (larger ones are answered, not kept).
 const MAX_KEPT: usize = 1 << 20;
-/// The longest key.
-const MAX_KEY: usize = 256;
 
 /// Requests running now, by key.
 fn in_flight() -> &'static Mutex<HashMap<[u8; 32], Arc<Notify>>> {
@@ -91,15 +92,31 @@ pub(super) async fn layer(State(s): State<AppState>, req: Request, next: Next) -
     ) else {
         return next.run(req).await;
     };
-    if key.is_empty() || key.len() > MAX_KEY {
-        return ApiError::bad_request(format!("idempotency-key: 1-{MAX_KEY} characters"))
-            .into_response();
+    if key.is_empty() {
+        return next.run(req).await;
     }
     let uri = req
         .uri()
         .path_and_query()
         .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
     let hash = digest(auth.as_bytes(), key.as_bytes(), &uri);
+    // The body, read here to tell a retry from another request under the
+    // same key (and given back to the route as it was).
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, s.cfg.server.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the body is larger than server.max_body_bytes",
+            )
+            .into_response()
+        }
+    };
+    let mut request = [0u8; 32];
+    request.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
+    let req = Request::from_parts(parts, Body::from(bytes));
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut owner = None;
     loop {
@@ -113,8 +130,16 @@ pub(super) async fn layer(State(s): State<AppState>, req: Request, next: Next) -
                     .ok()
             })
             .flatten();
-        if let Some((status, body)) = kept {
-            return replay(status, body);
+        if let Some(kept) = kept {
+            if kept.request != request {
+                return ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "this idempotency-key was used in the last 12 hours for a request with another body",
+                )
+                .into_response();
+            }
+            return replay(kept.status, kept.body);
         }
         let running = {
             let mut m = lock();
@@ -144,11 +169,12 @@ pub(super) async fn layer(State(s): State<AppState>, req: Request, next: Next) -
         let (parts, body) = response.into_parts();
         match axum::body::to_bytes(body, MAX_KEPT).await {
             Ok(bytes) => {
-                if let Err(e) = s
-                    .store
-                    .keep_answer(hash, parts.status.as_u16(), bytes.to_vec(), now_ms())
-                    .await
-                {
+                let answer = KeptAnswer {
+                    request,
+                    status: parts.status.as_u16(),
+                    body: bytes.to_vec(),
+                };
+                if let Err(e) = s.store.keep_answer(hash, answer, now_ms()).await {
                     tracing::warn!(error = %e, "could not keep an idempotent answer");
                 }
                 Response::from_parts(parts, Body::from(bytes))

@@ -99,9 +99,9 @@ pub struct PublishIn {
     /// control characters, no wildcard.
     #[schema(schema_with = crate::schema::event_type)]
     pub event_type: String,
-    /// The JSON object delivered.
+    /// The JSON object delivered (byte for byte as sent).
     #[schema(value_type = Object)]
-    pub payload: serde_json::Map<String, Value>,
+    pub payload: Box<serde_json::value::RawValue>,
     /// Its id (sent as `webhook-id`), also an idempotency key: publishing
     /// the same id and content to the same application again returns the
     /// first message (200); other content under it, or an id another
@@ -237,11 +237,11 @@ async fn publish(
             Publish {
                 app: i.application,
                 event_type: i.event_type,
-                payload: Value::Object(i.payload),
+                payload: i.payload,
                 message_id: id.clone(),
                 event_id: id,
                 channels: i.channels,
-                ..Publish::default()
+                on_duplicate: Default::default(),
             },
         )
         .await?;

@@ -76,9 +76,7 @@ pub const MAX_LIMIT: u32 = 1_000_000;
 
 fn check_endpoint_fields(ep: &crate::store::Endpoint) -> Result<(), Refusal> {
     let invalid = Refusal::Invalid;
-    if ep.description.chars().count() > 1024 {
-        return Err(invalid("description: at most 1024 characters".into()));
-    }
+    crate::names::check_description("description", &ep.description, 1024).map_err(invalid)?;
     if let Some(uid) = &ep.uid {
         crate::names::check_uid("uid", uid, "ep_").map_err(invalid)?;
     }

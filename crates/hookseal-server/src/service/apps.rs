@@ -68,9 +68,24 @@ fn check_application(app: &Application) -> Result<()> {
     Ok(())
 }
 
+/// Checks a new application's fields (as creating it would).
+pub fn check_new_application(n: &NewApplication) -> Result<()> {
+    check_application(&Application {
+        id: String::new(),
+        uid: n.uid.clone(),
+        name: n.name.clone(),
+        metadata: n.metadata.clone(),
+        rate_limit: n.rate_limit,
+        created_at: 0,
+        updated_at: 0,
+    })
+}
+
 fn check_event_type_fields(name: &str, et: &NewEventType) -> Result<()> {
-    crate::event_types::check_event_type(name)
-        .map_err(|m| Error::invalid("name", m.replacen("event_type:", "name:", 1)))?;
+    // Catalog names are Svix's (both APIs share one catalog); a message's
+    // type may be any event type, declared or not.
+    crate::names::check_slug("name", name, crate::event_types::MAX_LEN)
+        .map_err(Error::from_message)?;
     crate::names::check_description("description", &et.description, 4096)
         .map_err(Error::from_message)?;
     if let Some(f) = &et.feature_flag {
@@ -84,6 +99,12 @@ fn check_event_type_fields(name: &str, et: &NewEventType) -> Result<()> {
             ));
         };
         for (version, schema) in map {
+            if !schema.is_object() {
+                return Err(Error::invalid(
+                    "schemas",
+                    format!("schemas: version {version:?} must be a JSON Schema object"),
+                ));
+            }
             super::jsonschema::Schema::compile(schema).map_err(|e| {
                 Error::invalid("schemas", format!("schemas: version {version:?}: {e}"))
             })?;
@@ -165,15 +186,6 @@ impl Service {
         get_if_exists: bool,
     ) -> Result<(Application, bool)> {
         scope.require_admin()?;
-        if get_if_exists {
-            if let Some(uid) = &n.uid {
-                match self.application(scope, uid).await {
-                    Ok(app) if app.uid.as_deref() == Some(uid) => return Ok((app, false)),
-                    Ok(_) | Err(Error::NotFound(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
         let now = now_ms();
         let app = Application {
             id: new_id("app_"),
@@ -185,6 +197,15 @@ impl Service {
             updated_at: now,
         };
         check_application(&app)?;
+        if get_if_exists {
+            if let Some(uid) = &app.uid {
+                match self.application(scope, uid).await {
+                    Ok(app) if app.uid.as_deref() == Some(uid) => return Ok((app, false)),
+                    Ok(_) | Err(Error::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         let app = self
             .store
             .create_application(app)
@@ -253,11 +274,11 @@ impl Service {
                 ))
             }
             Err(Error::NotFound(_)) => {
-                let uid = match n.uid {
-                    Some(u) => Some(u),
-                    None if !id_or_uid.starts_with("app_") => Some(id_or_uid.to_string()),
-                    None => return Err(Error::NotFound("application".into())),
-                };
+                // Created at the path: which must be a uid it could have.
+                if crate::names::check_uid("app_id", id_or_uid, "app_").is_err() {
+                    return Err(Error::NotFound("application".into()));
+                }
+                let uid = Some(n.uid.unwrap_or_else(|| id_or_uid.to_string()));
                 self.create_application(scope, NewApplication { uid, ..n }, false)
                     .await
             }
@@ -395,7 +416,7 @@ impl Service {
     pub(super) async fn check_against_catalog(
         &self,
         event_type: &str,
-        payload: &Value,
+        payload: &str,
     ) -> Result<()> {
         let cfg = &self.cfg.event_types;
         if !cfg.require_declared && !cfg.validate_payloads {
@@ -418,7 +439,8 @@ impl Service {
             if let Some(schema) = et.as_ref().and_then(|e| newest_schema(e.schemas.as_ref())) {
                 let schema = super::jsonschema::Schema::compile(schema)
                     .map_err(|e| anyhow::anyhow!("stored schema of {event_type}: {e}"))?;
-                if let Err(fail) = schema.validate(payload) {
+                let payload: Value = serde_json::from_str(payload).map_err(anyhow::Error::from)?;
+                if let Err(fail) = schema.validate(&payload) {
                     let field = format!("payload{}", fail.path);
                     return Err(Error::Invalid(
                         Some(field.clone()),
@@ -486,6 +508,29 @@ impl Service {
             .map_err(store_err("token"))?;
         self.tokens.clear();
         tracing::info!(application = %app.id, token = %id, "application token revoked");
+        Ok(())
+    }
+
+    /// Ends the session of the token presented: a token scoped to an
+    /// application is revoked; the admin token cannot end this way (409).
+    pub async fn logout(&self, scope: &Scope, presented: &str) -> Result<()> {
+        let Scope::App(app) = scope else {
+            return Err(Error::Conflict(
+                "the admin token is not revoked by logging out: change it with `hookseal admin-token rotate`"
+                    .into(),
+            ));
+        };
+        let store = self.store.clone();
+        let hash = crate::crypto::digest(presented);
+        let Some(t) = blocking("token", move || store.find_token(&hash)).await? else {
+            return Err(Error::NotFound("token".into()));
+        };
+        self.store
+            .revoke_token(app, &t.id, now_ms())
+            .await
+            .map_err(store_err("token"))?;
+        self.tokens.clear();
+        tracing::info!(application = %app, token = %t.id, "application token logged out");
         Ok(())
     }
 

@@ -19,7 +19,6 @@ pub mod jsonschema;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde_json::Value;
 use tokio::sync::Notify;
 
 use crate::config::Config;
@@ -34,7 +33,10 @@ use crate::store::{
     StoreError, DEFAULT_APP,
 };
 
-pub use apps::{ApplicationChange, EventTypeChange, NewApplication, NewEventType, TokenCache};
+pub use apps::{
+    check_new_application, ApplicationChange, EventTypeChange, NewApplication, NewEventType,
+    TokenCache,
+};
 
 /// What went wrong, for an API to answer.
 #[derive(Debug, thiserror::Error)]
@@ -257,12 +259,13 @@ pub enum OnDuplicate {
 }
 
 /// A message to publish.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Publish {
     /// Its application (id or uid); none: the caller's, or the default one.
     pub app: Option<String>,
     pub event_type: String,
-    pub payload: Value,
+    /// The JSON object delivered, byte for byte as the publisher sent it.
+    pub payload: Box<serde_json::value::RawValue>,
     /// The publisher's id for it (an idempotency key, per application).
     pub event_id: Option<String>,
     /// The message's own id (sent as `webhook-id`), if the publisher chose
@@ -292,13 +295,16 @@ impl<'a> At<'a> {
     }
 }
 
-/// Counts of an endpoint's deliveries by state.
+/// An endpoint's activity in a window.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EndpointStats {
+    /// Attempts that succeeded.
     pub succeeded: i64,
+    /// Deliveries not attempted yet.
     pub pending: i64,
-    /// Pending after at least one attempt (retrying).
+    /// Deliveries retrying after a failed attempt.
     pub retrying: i64,
+    /// Attempts that failed.
     pub failed: i64,
 }
 
@@ -687,8 +693,8 @@ impl Service {
         .await
     }
 
-    /// Counts of the endpoint's deliveries created in `[since, until)` (ms),
-    /// by state.
+    /// The endpoint's attempts in `[since, until)` (ms) by outcome, and its
+    /// deliveries created then that wait.
     pub async fn endpoint_stats(
         &self,
         scope: &Scope,
@@ -739,7 +745,7 @@ impl Service {
             crate::names::check_channels(ch, crate::names::MAX_MESSAGE_CHANNELS)
                 .map_err(Error::from_message)?;
         }
-        if !p.payload.is_object() {
+        if !p.payload.get().trim_start().starts_with('{') {
             return Err(Error::invalid("payload", "payload: must be a JSON object"));
         }
         // A scoped token publishes to its own application only; the admin
@@ -749,9 +755,9 @@ impl Service {
             (Scope::Admin, Some(app)) => app,
             (Scope::Admin, None) => DEFAULT_APP.to_string(),
         };
-        self.check_against_catalog(&p.event_type, &p.payload)
+        self.check_against_catalog(&p.event_type, p.payload.get())
             .await?;
-        let payload = serde_json::to_vec(&p.payload).map_err(anyhow::Error::from)?;
+        let payload = p.payload.get().as_bytes().to_vec();
         if let Some(id) = &p.message_id {
             check_message_id(id).map_err(|m| Error::invalid("id", m))?;
         }

@@ -60,6 +60,16 @@ pub struct AppToken {
     pub revoked_at: Option<i64>,
 }
 
+/// An answer kept for an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptAnswer {
+    /// SHA-256 of the request's body: the same key with another body is
+    /// another request.
+    pub request: [u8; 32],
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
 /// Which way a page of a list runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Order {
@@ -733,9 +743,9 @@ pub trait Store: Send + Sync + 'static {
     fn list_messages(&self, limit: i64, before: Option<i64>) -> Result<Vec<Message>>;
     fn deliveries_of_message(&self, message_id: &str) -> Result<Vec<Delivery>>;
     fn deliveries_of_endpoint(&self, endpoint_id: &str, limit: i64) -> Result<Vec<Delivery>>;
-    /// An endpoint's deliveries created in `[since, until)` (ms), counted:
-    /// (succeeded, pending with no attempt yet, pending after a failed
-    /// attempt, failed).
+    /// An endpoint's activity in `[since, until)` (ms): (attempts that
+    /// succeeded, deliveries created then and not yet attempted, deliveries
+    /// created then and retrying, attempts that failed).
     fn endpoint_stats(
         &self,
         endpoint_id: &str,
@@ -832,8 +842,8 @@ pub trait Store: Send + Sync + 'static {
     // --- answers to repeated POSTs (an idempotency-key) ---
 
     /// The answer kept for `key` since `since` (ms), if any.
-    fn idempotent_answer(&self, key: &[u8; 32], since: i64) -> Result<Option<(u16, Vec<u8>)>>;
-    fn keep_answer(&self, key: [u8; 32], status: u16, body: Vec<u8>, now: i64) -> Ticket<()>;
+    fn idempotent_answer(&self, key: &[u8; 32], since: i64) -> Result<Option<KeptAnswer>>;
+    fn keep_answer(&self, key: [u8; 32], answer: KeptAnswer, now: i64) -> Ticket<()>;
 
     // --- inbound gateway ---
 

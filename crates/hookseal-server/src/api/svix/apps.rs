@@ -13,8 +13,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    metadata, rate, time, ListResponse, SvixError, SvixErrors, SvixJson, SvixOptJson, SvixPath,
-    SvixQuery, SvixResult,
+    metadata, rate, time, ListResponse, SvixError, SvixErrors, SvixJson, SvixPath, SvixQuery,
+    SvixResult,
 };
 use crate::api::{AppState, Caller};
 use crate::service::{ApplicationChange, EventTypeChange, NewApplication, NewEventType, Scope};
@@ -32,10 +32,13 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
             delete_event_type
         ))
         .routes(routes!(app_portal_access))
+        .routes(routes!(logout))
 }
 
 pub(super) fn open_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health))
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(health_ping))
 }
 
 // --- models ---
@@ -45,9 +48,9 @@ pub(super) fn open_routes() -> OpenApiRouter<AppState> {
 #[serde(rename_all = "camelCase")]
 #[schema(as = SvixApplicationIn)]
 pub struct ApplicationIn {
-    #[schema(min_length = 1)]
+    #[schema(schema_with = crate::schema::app_name)]
     pub name: String,
-    #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
+    #[schema(schema_with = crate::schema::opt_app_uid)]
     pub uid: Option<String>,
     /// Deliveries per second to all its endpoints together.
     #[serde(default, deserialize_with = "crate::whole::opt")]
@@ -57,17 +60,19 @@ pub struct ApplicationIn {
     #[serde(default, deserialize_with = "crate::whole::opt")]
     #[schema(minimum = 1, maximum = 65535)]
     pub rate_limit: Option<u32>,
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(schema_with = crate::schema::metadata)]
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
 impl ApplicationIn {
-    pub fn into_new(self) -> NewApplication {
-        NewApplication {
+    pub fn into_new(self) -> SvixResult<NewApplication> {
+        Ok(NewApplication {
+            rate_limit: rate(self.throttle_rate.map(Some), self.rate_limit.map(Some))?.flatten(),
             uid: self.uid,
             name: self.name,
             metadata: metadata(self.metadata),
-            rate_limit: self.throttle_rate.or(self.rate_limit),
-        }
+        })
     }
 }
 
@@ -76,9 +81,11 @@ impl ApplicationIn {
 #[serde(rename_all = "camelCase")]
 #[schema(as = SvixApplicationPatch)]
 pub struct ApplicationPatch {
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(schema_with = crate::schema::app_name)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "crate::whole::present_value")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
+    #[schema(schema_with = crate::schema::opt_app_uid)]
     pub uid: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::whole::present")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 65535)]
@@ -86,6 +93,8 @@ pub struct ApplicationPatch {
     #[serde(default, deserialize_with = "crate::whole::present")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 65535)]
     pub rate_limit: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(schema_with = crate::schema::metadata)]
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
@@ -127,7 +136,7 @@ impl From<Application> for ApplicationOut {
 #[serde(rename_all = "camelCase")]
 #[schema(as = SvixEventTypeIn)]
 pub struct EventTypeIn {
-    #[schema(max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
+    #[schema(schema_with = crate::schema::slug_name)]
     pub name: String,
     #[serde(flatten)]
     pub fields: EventTypeUpdate,
@@ -138,14 +147,15 @@ pub struct EventTypeIn {
 #[serde(rename_all = "camelCase")]
 #[schema(as = SvixEventTypeUpdate)]
 pub struct EventTypeUpdate {
+    #[schema(schema_with = crate::schema::long_description)]
     pub description: String,
     #[serde(default)]
     pub archived: bool,
     #[serde(default)]
     pub deprecated: bool,
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::schema::opt_schemas)]
     pub schemas: Option<Value>,
-    #[schema(max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
+    #[schema(schema_with = crate::schema::opt_feature_flag)]
     pub feature_flag: Option<String>,
 }
 
@@ -166,14 +176,20 @@ impl From<EventTypeUpdate> for NewEventType {
 #[serde(rename_all = "camelCase")]
 #[schema(as = SvixEventTypePatch)]
 pub struct EventTypePatch {
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(schema_with = crate::schema::long_description)]
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(value_type = bool)]
     pub archived: Option<bool>,
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(value_type = bool)]
     pub deprecated: Option<bool>,
     #[serde(default, deserialize_with = "crate::whole::present_value")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::schema::opt_schemas)]
     pub schemas: Option<Option<Value>>,
     #[serde(default, deserialize_with = "crate::whole::present_value")]
-    #[schema(value_type = Option<String>, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
+    #[schema(schema_with = crate::schema::opt_feature_flag)]
     pub feature_flag: Option<Option<String>>,
 }
 
@@ -221,6 +237,10 @@ pub struct AppPortalAccessIn {
     #[serde(default, deserialize_with = "crate::whole::opt")]
     #[schema(minimum = 60, maximum = 31622400)]
     pub expiry: Option<i64>,
+    /// Accepted and checked; the token is scoped to the application either way.
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(schema_with = crate::schema::feature_flags)]
+    pub feature_flags: Option<Vec<String>>,
 }
 
 /// A token scoped to the application, and where its portal is.
@@ -240,7 +260,7 @@ pub struct AppPortalAccessOut {
     params(
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 250),
         ("iterator" = Option<String>, Query),
-        ("order" = Option<String>, Query, description = "ascending (default) or descending")
+        ("order" = Option<super::Ordering>, Query, description = "ascending (default) or descending")
     ),
     responses((status = 200, body = ListResponse<ApplicationOut>), SvixErrors))]
 async fn list_apps(
@@ -272,7 +292,7 @@ async fn create_app(
 ) -> SvixResult<(StatusCode, Json<ApplicationOut>)> {
     let get_if_exists = q.bool("get_if_exists", false)?;
     let (app, created) = s
-        .create_application(&scope, i.into_new(), get_if_exists)
+        .create_application(&scope, i.into_new()?, get_if_exists)
         .await?;
     let status = if created {
         StatusCode::CREATED
@@ -312,7 +332,7 @@ async fn put_app(
     SvixPath(app_id): SvixPath<String>,
     SvixJson(i): SvixJson<ApplicationIn>,
 ) -> SvixResult<(StatusCode, Json<ApplicationOut>)> {
-    let (app, created) = s.upsert_application(&scope, &app_id, i.into_new()).await?;
+    let (app, created) = s.upsert_application(&scope, &app_id, i.into_new()?).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -337,7 +357,7 @@ async fn patch_app(
         uid: p.uid,
         name: p.name,
         metadata: p.metadata,
-        rate_limit: rate(p.throttle_rate, p.rate_limit),
+        rate_limit: rate(p.throttle_rate, p.rate_limit)?,
     };
     Ok(Json(
         s.change_application(&scope, &app_id, change).await?.into(),
@@ -365,7 +385,7 @@ async fn delete_app(
     security(("admin_token" = [])),
     params(
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 250),
-        ("iterator" = Option<String>, Query),
+        ("iterator" = Option<String>, Query, pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 256),
         ("include_archived" = Option<bool>, Query),
         ("with_content" = Option<bool>, Query, description = "Include the schemas (default false)")
     ),
@@ -378,6 +398,11 @@ async fn list_event_types(
     // Always by name, ascending (`order` is accepted and ignored, as Svix does).
     q.order()?;
     let c = q.page(Order::Ascending)?;
+    // An event type's name, or `-` and one.
+    if let Some(i) = q.str("iterator") {
+        crate::names::check_slug("iterator", i, crate::event_types::MAX_LEN)
+            .map_err(|m| SvixError::bad_query("iterator", m))?;
+    }
     let include_archived = q.bool("include_archived", false)?;
     let with_content = q.bool("with_content", false)?;
     let ets = s.list_event_types(c.page.clone(), include_archived).await?;
@@ -415,7 +440,7 @@ async fn create_event_type(
 /// An event type.
 #[utoipa::path(get, path = "/event-type/{event_type_name}", tag = "svix", operation_id = "v1.event-type.get",
     security(("admin_token" = [])),
-    params(("event_type_name" = String, Path)),
+    params(("event_type_name" = String, Path, pattern = r"^[a-zA-Z0-9\-_.]+$", min_length = 1, max_length = 256)),
     responses((status = 200, body = EventTypeOut), SvixErrors))]
 async fn get_event_type(
     State(s): State<AppState>,
@@ -428,7 +453,7 @@ async fn get_event_type(
 /// Replaces (or declares) an event type.
 #[utoipa::path(put, path = "/event-type/{event_type_name}", tag = "svix", operation_id = "v1.event-type.update",
     security(("admin_token" = [])),
-    params(("event_type_name" = String, Path)),
+    params(("event_type_name" = String, Path, pattern = r"^[a-zA-Z0-9\-_.]+$", min_length = 1, max_length = 256)),
     request_body = EventTypeUpdate,
     responses(
         (status = 200, description = "Replaced", body = EventTypeOut),
@@ -453,7 +478,7 @@ async fn put_event_type(
 /// Changes an event type.
 #[utoipa::path(patch, path = "/event-type/{event_type_name}", tag = "svix", operation_id = "v1.event-type.patch",
     security(("admin_token" = [])),
-    params(("event_type_name" = String, Path)),
+    params(("event_type_name" = String, Path, pattern = r"^[a-zA-Z0-9\-_.]+$", min_length = 1, max_length = 256)),
     request_body = EventTypePatch,
     responses((status = 200, body = EventTypeOut), SvixErrors))]
 async fn patch_event_type(
@@ -478,7 +503,7 @@ async fn patch_event_type(
 /// Archives an event type, or deletes it with `expunge=true`.
 #[utoipa::path(delete, path = "/event-type/{event_type_name}", tag = "svix", operation_id = "v1.event-type.delete",
     security(("admin_token" = [])),
-    params(("event_type_name" = String, Path), ("expunge" = Option<bool>, Query)),
+    params(("event_type_name" = String, Path, pattern = r"^[a-zA-Z0-9\-_.]+$", min_length = 1, max_length = 256), ("expunge" = Option<bool>, Query)),
     responses((status = 204, description = "Archived or deleted"), SvixErrors))]
 async fn delete_event_type(
     State(s): State<AppState>,
@@ -501,6 +526,15 @@ pub(super) async fn app_or_create(
     app_id: &str,
     create: Option<ApplicationIn>,
 ) -> SvixResult<Application> {
+    // Checked whether or not it is used: a malformed body is refused alike.
+    let create = match create {
+        Some(c) => {
+            let n = c.into_new()?;
+            crate::service::check_new_application(&n)?;
+            Some(n)
+        }
+        None => None,
+    };
     match s.application(scope, app_id).await {
         Ok(app) => Ok(app),
         Err(crate::service::Error::NotFound(_)) => {
@@ -522,7 +556,7 @@ pub(super) async fn app_or_create(
                     "Application uid must be equal to the app_id in the path",
                     "application_uid_mismatch",
                 )),
-                Some(_) => Ok(s.create_application(scope, new.into_new(), true).await?.0),
+                Some(_) => Ok(s.create_application(scope, new, true).await?.0),
             }
         }
         Err(e) => Err(e.into()),
@@ -543,9 +577,29 @@ async fn app_portal_access(
     Caller(scope): Caller,
     headers: axum::http::HeaderMap,
     SvixPath(app_id): SvixPath<String>,
-    SvixOptJson(i): SvixOptJson<AppPortalAccessIn>,
+    SvixJson(i): SvixJson<AppPortalAccessIn>,
 ) -> SvixResult<Json<AppPortalAccessOut>> {
     scope.require_admin()?;
+    let flags = i.feature_flags.unwrap_or_default();
+    for (n, f) in flags.iter().enumerate() {
+        let at = ["body", "featureFlags", &format!("[{n}]")];
+        crate::names::check_slug("featureFlags", f, 256)
+            .map_err(|m| SvixError::invalid(&at, m, "value_error"))?;
+        if flags[..n].contains(f) {
+            return Err(SvixError::invalid(
+                &at,
+                format!("{f:?} is listed twice"),
+                "value_error",
+            ));
+        }
+    }
+    if i.expiry.is_some_and(|e| !(60..=31_622_400).contains(&e)) {
+        return Err(SvixError::invalid(
+            &["body", "expiry"],
+            "expiry: 60 seconds to a year",
+            "value_error",
+        ));
+    }
     let app = app_or_create(&s, &scope, &app_id, i.application).await?;
     let expiry = i.expiry.unwrap_or(s.cfg.applications.portal_token_secs);
     let (_, token) = s
@@ -586,4 +640,31 @@ async fn health(State(s): State<AppState>) -> Result<StatusCode, SvixError> {
             "the store is not answering",
         )),
     }
+}
+
+/// Whether the server answers (no token needed; nothing is checked).
+#[utoipa::path(get, path = "/health/ping", tag = "svix", operation_id = "v1.health.ping",
+    responses((status = 204, description = "Answering")))]
+async fn health_ping() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+/// Revokes the token that calls it (a token scoped to an application: a
+/// portal session's). The admin token is changed with `hookseal
+/// admin-token rotate` instead.
+#[utoipa::path(post, path = "/auth/logout", tag = "svix", operation_id = "v1.authentication.logout",
+    security(("admin_token" = [])),
+    responses((status = 204, description = "The token no longer works"), SvixErrors))]
+async fn logout(
+    State(s): State<AppState>,
+    Caller(scope): Caller,
+    headers: axum::http::HeaderMap,
+) -> SvixResult<StatusCode> {
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::api::bearer_token)
+        .unwrap_or_default();
+    s.logout(&scope, presented).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -11,8 +11,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    metadata, rate, time, ListResponse, SvixError, SvixErrors, SvixJson, SvixOptJson, SvixPath,
-    SvixQuery, SvixResult,
+    metadata, rate, time, ListResponse, SvixError, SvixErrors, SvixJson, SvixPath, SvixQuery,
+    SvixResult,
 };
 use crate::api::{AppState, Caller};
 use crate::delivery::now_ms;
@@ -43,11 +43,12 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[serde(rename_all = "camelCase")]
 #[schema(as = SvixEndpointIn)]
 pub struct EndpointIn {
-    #[schema(min_length = 1, max_length = 65536)]
+    #[schema(schema_with = crate::schema::url)]
     pub url: String,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::short_description)]
     pub description: String,
-    #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
+    #[schema(schema_with = crate::schema::opt_endpoint_uid)]
     pub uid: Option<String>,
     #[serde(default, deserialize_with = "crate::whole::opt")]
     #[schema(minimum = 1, maximum = 65535)]
@@ -59,17 +60,21 @@ pub struct EndpointIn {
     #[serde(default)]
     pub disabled: bool,
     /// Declared, active event types; null: every type.
-    #[schema(min_items = 1)]
+    #[schema(schema_with = crate::schema::opt_event_type_names)]
     pub event_types: Option<Vec<String>>,
     /// Deprecated: `eventTypes`.
+    #[schema(schema_with = crate::schema::opt_event_type_names)]
     pub filter_types: Option<Vec<String>>,
-    #[schema(min_items = 1, max_items = 10)]
+    #[schema(schema_with = crate::schema::opt_endpoint_channels)]
     pub channels: Option<Vec<String>>,
     /// `whsec_` and base64 (the prefix may be left out); generated when null.
     #[schema(pattern = r"^(whsec_)?[a-zA-Z0-9+/=]{32,100}$")]
     pub secret: Option<String>,
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(schema_with = crate::schema::metadata)]
     pub metadata: Option<BTreeMap<String, String>>,
     /// Headers sent with every delivery.
+    #[schema(schema_with = crate::schema::opt_header_map)]
     pub headers: Option<BTreeMap<String, String>>,
 }
 
@@ -78,11 +83,12 @@ pub struct EndpointIn {
 #[serde(rename_all = "camelCase")]
 #[schema(as = SvixEndpointUpdate)]
 pub struct EndpointUpdate {
-    #[schema(min_length = 1, max_length = 65536)]
+    #[schema(schema_with = crate::schema::url)]
     pub url: String,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::short_description)]
     pub description: String,
-    #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
+    #[schema(schema_with = crate::schema::opt_endpoint_uid)]
     pub uid: Option<String>,
     #[serde(default, deserialize_with = "crate::whole::opt")]
     #[schema(minimum = 1, maximum = 65535)]
@@ -92,11 +98,14 @@ pub struct EndpointUpdate {
     pub rate_limit: Option<u32>,
     #[serde(default)]
     pub disabled: bool,
-    #[schema(min_items = 1)]
+    #[schema(schema_with = crate::schema::opt_event_type_names)]
     pub event_types: Option<Vec<String>>,
+    #[schema(schema_with = crate::schema::opt_event_type_names)]
     pub filter_types: Option<Vec<String>>,
-    #[schema(min_items = 1, max_items = 10)]
+    #[schema(schema_with = crate::schema::opt_endpoint_channels)]
     pub channels: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(schema_with = crate::schema::metadata)]
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
@@ -106,10 +115,14 @@ pub struct EndpointUpdate {
 #[serde(rename_all = "camelCase")]
 #[schema(as = SvixEndpointPatch)]
 pub struct EndpointPatch {
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(schema_with = crate::schema::url)]
     pub url: Option<String>,
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(schema_with = crate::schema::short_description)]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "crate::whole::present_value")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
+    #[schema(schema_with = crate::schema::opt_endpoint_uid)]
     pub uid: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::whole::present")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 65535)]
@@ -117,16 +130,20 @@ pub struct EndpointPatch {
     #[serde(default, deserialize_with = "crate::whole::present")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 65535)]
     pub rate_limit: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(value_type = bool)]
     pub disabled: Option<bool>,
     #[serde(default, deserialize_with = "crate::whole::present_value")]
-    #[schema(value_type = Option<Vec<String>>, min_items = 1)]
+    #[schema(schema_with = crate::schema::opt_event_type_names)]
     pub event_types: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "crate::whole::present_value")]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = crate::schema::opt_event_type_names)]
     pub filter_types: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "crate::whole::present_value")]
-    #[schema(value_type = Option<Vec<String>>, min_items = 1, max_items = 10)]
+    #[schema(schema_with = crate::schema::opt_endpoint_channels)]
     pub channels: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "crate::whole::not_null")]
+    #[schema(schema_with = crate::schema::metadata)]
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
@@ -213,6 +230,7 @@ pub struct EndpointHeadersOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(as = SvixEndpointHeadersIn)]
 pub struct EndpointHeadersIn {
+    #[schema(schema_with = crate::schema::header_map)]
     pub headers: BTreeMap<String, String>,
 }
 
@@ -221,7 +239,7 @@ pub struct EndpointHeadersIn {
 #[serde(rename_all = "camelCase")]
 #[schema(as = SvixEndpointHeadersPatchIn)]
 pub struct EndpointHeadersPatchIn {
-    #[schema(value_type = BTreeMap<String, Option<String>>)]
+    #[schema(schema_with = crate::schema::header_patch_map)]
     pub headers: BTreeMap<String, Option<String>>,
     #[serde(default)]
     pub delete_headers: Vec<String>,
@@ -232,7 +250,9 @@ pub struct EndpointHeadersPatchIn {
 #[schema(as = SvixRecoverIn)]
 pub struct RecoverIn {
     /// RFC 3339 (UTC when it has no offset).
+    #[schema(format = DateTime)]
     pub since: String,
+    #[schema(format = DateTime)]
     pub until: Option<String>,
 }
 
@@ -242,7 +262,7 @@ pub struct RecoverIn {
 #[schema(as = SvixRecoverOut)]
 pub struct RecoverOut {
     pub id: String,
-    /// `finished`: the deliveries are due again.
+    /// `running`: the deliveries are due again, their attempts under way.
     pub status: String,
     /// `endpoint.recover`.
     pub task: String,
@@ -283,20 +303,40 @@ fn whsec(secret: Option<String>, scheme: &SigningScheme) -> Option<String> {
     })
 }
 
-/// `eventTypes`, or its old name `filterTypes` (null: every type; an empty
-/// list is refused, as Svix does).
+/// `eventTypes`, or its old name `filterTypes` (null: every type). Each
+/// given is checked: an empty list or a repeated name is refused, as Svix
+/// does.
 fn types(
     event_types: Option<Vec<String>>,
     filter_types: Option<Vec<String>>,
 ) -> SvixResult<Vec<String>> {
-    match event_types.or(filter_types) {
-        Some(t) if t.is_empty() => Err(SvixError::invalid(
-            &["body", "eventTypes"],
-            "eventTypes can't be empty, it must have at least one item.",
-            "value_error",
-        )),
-        t => Ok(t.unwrap_or_default()),
+    for (name, list) in [("eventTypes", &event_types), ("filterTypes", &filter_types)] {
+        let Some(list) = list else { continue };
+        if list.is_empty() {
+            return Err(SvixError::invalid(
+                &["body", name],
+                format!("{name} can't be empty, it must have at least one item."),
+                "value_error",
+            ));
+        }
+        for (i, t) in list.iter().enumerate() {
+            crate::names::check_slug(name, t, crate::event_types::MAX_LEN).map_err(|m| {
+                SvixError::invalid(&["body", name, &format!("[{i}]")], m, "value_error")
+            })?;
+        }
+        if let Some((i, t)) = list
+            .iter()
+            .enumerate()
+            .find(|(i, t)| list[..*i].contains(t))
+        {
+            return Err(SvixError::invalid(
+                &["body", name, &format!("[{i}]")],
+                format!("{t:?} is listed twice"),
+                "value_error",
+            ));
+        }
     }
+    Ok(event_types.or(filter_types).unwrap_or_default())
 }
 
 // --- routes ---
@@ -308,7 +348,7 @@ fn types(
         ("app_id" = String, Path),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 250),
         ("iterator" = Option<String>, Query),
-        ("order" = Option<String>, Query, description = "descending (default) or ascending")
+        ("order" = Option<super::Ordering>, Query, description = "descending (default) or ascending")
     ),
     responses((status = 200, body = ListResponse<EndpointOut>), SvixErrors))]
 async fn list_endpoints(
@@ -352,7 +392,7 @@ async fn create_endpoint(
                 headers: i.headers.unwrap_or_default(),
                 secret: whsec(i.secret, &scheme),
                 scheme,
-                rate_limit: i.throttle_rate.or(i.rate_limit),
+                rate_limit: rate(i.throttle_rate.map(Some), i.rate_limit.map(Some))?.flatten(),
                 max_concurrency: None,
                 enabled: !i.disabled,
                 source: None,
@@ -402,7 +442,9 @@ async fn put_endpoint(
                 url: Some(u.url),
                 description: Some(u.description),
                 event_types: Some(event_types),
-                rate_limit: Some(u.throttle_rate.or(u.rate_limit)),
+                rate_limit: Some(
+                    rate(u.throttle_rate.map(Some), u.rate_limit.map(Some))?.flatten(),
+                ),
                 enabled: Some(!u.disabled),
                 // An absent uid keeps the stored one.
                 uid: u.uid.map(Some),
@@ -415,11 +457,11 @@ async fn put_endpoint(
             Ok((StatusCode::OK, Json(e.into())))
         }
         Err(crate::service::Error::NotFound(what)) if what == "endpoint" => {
-            let uid = match u.uid {
-                Some(uid) => Some(uid),
-                None if !ep.starts_with("ep_") => Some(ep.clone()),
-                None => return Err(crate::service::Error::NotFound(what).into()),
-            };
+            // Created at the path: which must be a uid it could have.
+            if crate::names::check_uid("endpoint_id", &ep, "ep_").is_err() {
+                return Err(crate::service::Error::NotFound(what).into());
+            }
+            let uid = Some(u.uid.unwrap_or_else(|| ep.clone()));
             let c = s
                 .create_endpoint(
                     &scope,
@@ -433,7 +475,8 @@ async fn put_endpoint(
                         channels: u.channels,
                         metadata: metadata(u.metadata),
                         scheme: SigningScheme::StandardWebhooks,
-                        rate_limit: u.throttle_rate.or(u.rate_limit),
+                        rate_limit: rate(u.throttle_rate.map(Some), u.rate_limit.map(Some))?
+                            .flatten(),
                         enabled: !u.disabled,
                         ..NewEndpoint::default()
                     },
@@ -460,12 +503,11 @@ async fn patch_endpoint(
     let change = EndpointChange {
         url: p.url,
         description: p.description,
-        event_types: match p.event_types.or(p.filter_types) {
-            None => None,
-            Some(None) => Some(Vec::new()),
-            Some(t) => Some(types(t, None)?),
+        event_types: match (p.event_types, p.filter_types) {
+            (None, None) => None,
+            (e, f) => Some(types(e.flatten(), f.flatten())?),
         },
-        rate_limit: rate(p.throttle_rate, p.rate_limit),
+        rate_limit: rate(p.throttle_rate, p.rate_limit)?,
         enabled: p.disabled.map(|d| !d),
         uid: p.uid,
         channels: p.channels,
@@ -528,7 +570,7 @@ async fn rotate_secret(
     State(s): State<AppState>,
     Caller(scope): Caller,
     SvixPath((app_id, ep)): SvixPath<(String, String)>,
-    SvixOptJson(i): SvixOptJson<EndpointSecretRotateIn>,
+    SvixJson(i): SvixJson<EndpointSecretRotateIn>,
 ) -> SvixResult<Json<EndpointSecretOut>> {
     let at = At::in_app(&app_id, &ep);
     let scheme = s.endpoint(&scope, at).await?.scheme;
@@ -651,7 +693,7 @@ async fn recover(
         StatusCode::ACCEPTED,
         Json(RecoverOut {
             id: crate::store::new_id("qtask_"),
-            status: "finished".into(),
+            status: "running".into(),
             task: "endpoint.recover".into(),
             updated_at: time(now_ms()),
         }),
@@ -678,17 +720,16 @@ async fn stats(
     let now = now_ms();
     let until = q.time("until")?.unwrap_or(now);
     let since = q.time("since")?.unwrap_or(until - 28 * 86_400 * 1000);
+    // (Svix's server answers 400 invalid_range; its document has no 400.)
     if until > now + 60_000 {
-        return Err(SvixError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_range",
+        return Err(SvixError::bad_query(
+            "until",
             "'until' cannot be in the future",
         ));
     }
     if until - since > WINDOW || since > until {
-        return Err(SvixError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_range",
+        return Err(SvixError::bad_query(
+            "since",
             "the range must be at most 28 days, since before until",
         ));
     }

@@ -37,17 +37,18 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[serde(rename_all = "camelCase")]
 #[schema(as = SvixMessageIn)]
 pub struct MessageIn {
-    #[schema(max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
+    #[schema(schema_with = crate::schema::slug_name)]
     pub event_type: String,
-    /// The JSON object delivered (also accepted as `data`).
+    /// The JSON object delivered, byte for byte as sent (also accepted as
+    /// `data`).
     #[serde(alias = "data")]
     #[schema(value_type = Object)]
-    pub payload: Value,
+    pub payload: Box<serde_json::value::RawValue>,
     /// Your id for it: unique in the application (a second publish with it
     /// is a 409).
-    #[schema(min_length = 1, max_length = 256, pattern = r"^[a-zA-Z0-9\-_.]+$")]
+    #[schema(schema_with = crate::schema::opt_event_id)]
     pub event_id: Option<String>,
-    #[schema(min_items = 1, max_items = 5)]
+    #[schema(schema_with = crate::schema::opt_message_channels)]
     pub channels: Option<Vec<String>>,
     /// Days to keep the payload (5-90).
     #[serde(default, deserialize_with = "crate::whole::opt")]
@@ -217,10 +218,11 @@ fn attempt_number(id: &str) -> Option<i64> {
 
 /// The filters lists of messages share.
 fn message_filter(q: &SvixQuery, c: &super::Cursor) -> SvixResult<MessageFilter> {
+    q.check_channel()?;
     Ok(MessageFilter {
         page: c.page.clone(),
         event_types: q.list("event_types"),
-        channel: q.str("channel").map(str::to_string),
+        channel: q.text("channel").map(str::to_string),
         before: q.time("before")?,
         after: q.time("after")?,
     })
@@ -229,47 +231,55 @@ fn message_filter(q: &SvixQuery, c: &super::Cursor) -> SvixResult<MessageFilter>
 /// The filters lists of attempts share; None when nothing can match (every
 /// attempt has an outcome: none is pending or sending).
 fn attempt_filter(q: &SvixQuery, c: &super::Cursor) -> SvixResult<Option<AttemptFilter>> {
+    q.check_channel()?;
     let mut page = c.page.clone();
     if let Some(a) = &page.after {
         page.after = Some(
             attempt_number(a)
                 .ok_or_else(|| {
-                    SvixError::bad_query(format!("iterator: {a:?} is not an attempt id"))
+                    SvixError::bad_query("iterator", format!("{a:?} is not an attempt id"))
                 })?
                 .to_string(),
         );
     }
+    let mut nothing = false;
     let succeeded = match q.int("status")? {
         None => None,
         Some(0) => Some(true),
         Some(2) => Some(false),
-        Some(1 | 3 | 4) => return Ok(None),
+        Some(1 | 3 | 4) => {
+            nothing = true;
+            None
+        }
         Some(v) => {
-            return Err(SvixError::bad_query(format!(
-                "Failed to deserialize query string: status: {v} is not a message status"
-            )))
+            return Err(SvixError::bad_query(
+                "status",
+                format!("{v} is not a message status"),
+            ))
         }
     };
     let status_class = match q.int("status_code_class")? {
         None => None,
-        Some(c @ (0 | 100 | 200 | 300 | 400 | 500)) => Some(c),
+        Some(c @ 0..=599) => Some(c / 100 * 100),
         Some(v) => {
-            return Err(SvixError::bad_query(format!(
-                "Failed to deserialize query string: status_code_class: {v} is not 0, 100, 200, 300, 400 or 500"
-            )))
+            return Err(SvixError::bad_query(
+                "status_code_class",
+                format!("{v} is not 0, 100, 200, 300, 400 or 500"),
+            ))
         }
     };
-    Ok(Some(AttemptFilter {
+    let filter = AttemptFilter {
         page,
         succeeded,
         status_class,
-        endpoint_id: q.str("endpoint_id").map(str::to_string),
+        endpoint_id: q.text("endpoint_id").map(str::to_string),
         before: q.time("before")?,
         after: q.time("after")?,
         event_types: q.list("event_types"),
-        channel: q.str("channel").map(str::to_string),
+        channel: q.text("channel").map(str::to_string),
         attempt_id: None,
-    }))
+    };
+    Ok((!nothing).then_some(filter))
 }
 
 // --- messages ---
@@ -281,7 +291,7 @@ fn attempt_filter(q: &SvixQuery, c: &super::Cursor) -> SvixResult<Option<Attempt
         ("app_id" = String, Path),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 250),
         ("iterator" = Option<String>, Query),
-        ("channel" = Option<String>, Query),
+        ("channel" = Option<String>, Query, pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 128),
         ("before" = Option<String>, Query, format = DateTime),
         ("after" = Option<String>, Query, format = DateTime),
         ("with_content" = Option<bool>, Query, description = "Include payloads (default true)"),
@@ -323,13 +333,6 @@ async fn create_message(
     SvixJson(i): SvixJson<MessageIn>,
 ) -> SvixResult<(StatusCode, Json<MessageOut>)> {
     let with_content = q.bool("with_content", true)?;
-    if !i.payload.is_object() {
-        return Err(SvixError::invalid(
-            &["body", "payload"],
-            "Payload must be an object.",
-            "value_error",
-        ));
-    }
     if i.payload_retention_period
         .is_some_and(|d| !(5..=90).contains(&d))
     {
@@ -389,10 +392,10 @@ async fn get_message(
     params(
         ("app_id" = String, Path), ("msg_id" = String, Path),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 250),
-        ("iterator" = Option<String>, Query),
-        ("status" = Option<i64>, Query, description = "0 success, 2 failure"),
-        ("status_code_class" = Option<i64>, Query, description = "0 (no response), 100, 200, 300, 400 or 500"),
-        ("channel" = Option<String>, Query),
+        ("iterator" = Option<String>, Query, pattern = r"^-?(atmpt_)?[0-9]{1,18}$"),
+        ("status" = Option<i64>, Query, minimum = 0, maximum = 4, description = "0 success, 2 failure (1 pending, 3 sending: none)"),
+        ("status_code_class" = Option<i64>, Query, minimum = 0, maximum = 599, description = "0 (no response), 100, 200, 300, 400 or 500: codes from it to it + 99"),
+        ("channel" = Option<String>, Query, pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 128),
         ("endpoint_id" = Option<String>, Query),
         ("before" = Option<String>, Query, format = DateTime),
         ("after" = Option<String>, Query, format = DateTime),
@@ -426,10 +429,10 @@ async fn attempts_by_message(
     params(
         ("app_id" = String, Path), ("endpoint_id" = String, Path),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 250),
-        ("iterator" = Option<String>, Query),
-        ("status" = Option<i64>, Query, description = "0 success, 2 failure"),
-        ("status_code_class" = Option<i64>, Query, description = "0 (no response), 100, 200, 300, 400 or 500"),
-        ("channel" = Option<String>, Query),
+        ("iterator" = Option<String>, Query, pattern = r"^-?(atmpt_)?[0-9]{1,18}$"),
+        ("status" = Option<i64>, Query, minimum = 0, maximum = 4, description = "0 success, 2 failure (1 pending, 3 sending: none)"),
+        ("status_code_class" = Option<i64>, Query, minimum = 0, maximum = 599, description = "0 (no response), 100, 200, 300, 400 or 500: codes from it to it + 99"),
+        ("channel" = Option<String>, Query, pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 128),
         ("before" = Option<String>, Query, format = DateTime),
         ("after" = Option<String>, Query, format = DateTime),
         ("with_content" = Option<bool>, Query),
@@ -576,8 +579,8 @@ async fn attempted_destinations(
         ("app_id" = String, Path), ("endpoint_id" = String, Path),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 250),
         ("iterator" = Option<String>, Query),
-        ("channel" = Option<String>, Query),
-        ("status" = Option<i64>, Query, description = "0 success, 1 pending, 2 failure, 3 retrying"),
+        ("channel" = Option<String>, Query, pattern = r"^[a-zA-Z0-9\-_.]+$", max_length = 128),
+        ("status" = Option<i64>, Query, minimum = 0, maximum = 4, description = "0 success, 1 pending, 2 failure, 3 retrying"),
         ("before" = Option<String>, Query, format = DateTime),
         ("after" = Option<String>, Query, format = DateTime),
         ("with_content" = Option<bool>, Query),
@@ -594,9 +597,7 @@ async fn attempted_messages(
     let with_content = q.bool("with_content", true)?;
     let status = q.int("status")?;
     if status.is_some_and(|s| !(0..=4).contains(&s)) {
-        return Err(SvixError::bad_query(
-            "Failed to deserialize query string: status: not a message status",
-        ));
+        return Err(SvixError::bad_query("status", "not a message status (0-4)"));
     }
     let filter = message_filter(&q, &c)?;
     let mut rows = s

@@ -126,9 +126,9 @@ impl SvixError {
         }])
     }
 
-    /// 400 for a malformed query parameter.
-    pub fn bad_query(detail: impl Into<String>) -> SvixError {
-        SvixError::new(StatusCode::BAD_REQUEST, "generic_error", detail)
+    /// 422 for a malformed query parameter (Svix's document gives no 400).
+    pub fn bad_query(name: &str, detail: impl Into<String>) -> SvixError {
+        SvixError::invalid(&["query", name], detail, "value_error")
     }
 
     fn not_found(what: &str) -> SvixError {
@@ -264,9 +264,6 @@ pub enum SvixErrors {
 /// naming where.
 pub struct SvixJson<T>(pub T);
 
-/// Like [`SvixJson`], but an empty body is `T::default()`.
-pub struct SvixOptJson<T>(pub T);
-
 async fn read_body<S: Send + Sync, T: DeserializeOwned>(
     req: Request,
     state: &S,
@@ -282,11 +279,25 @@ async fn read_body<S: Send + Sync, T: DeserializeOwned>(
                     "Request payload is too large.",
                 )
             } else {
-                SvixError::bad_query(format!("the body could not be read: {}", e.body_text()))
+                SvixError::new(
+                    StatusCode::BAD_REQUEST,
+                    "generic_error",
+                    format!("the body could not be read: {}", e.body_text()),
+                )
             }
         })?;
-    if optional && bytes.trim_ascii().is_empty() {
+    let text = bytes.trim_ascii();
+    if optional && (text.is_empty() || text == b"null") {
         return Ok(None);
+    }
+    // An object: serde would also read a struct from a JSON array,
+    // positionally.
+    if text.first() != Some(&b'{') {
+        return Err(SvixError::invalid(
+            &["body"],
+            "the body must be a JSON object",
+            "value_error.jsondecode",
+        ));
     }
     let decode = |loc: Vec<String>, msg: String| {
         SvixError::Validation(vec![ValidationErrorItem {
@@ -319,16 +330,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for SvixJson<T> {
     }
 }
 
-impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for SvixOptJson<T> {
-    type Rejection = SvixError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(SvixOptJson(
-            read_body(req, state, true).await?.unwrap_or_default(),
-        ))
-    }
-}
-
 // --- the path and the query ---
 
 /// Path parameters, rejections in Svix's shape.
@@ -341,7 +342,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for SvixPat
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(t)| SvixPath(t))
-            .map_err(|r| SvixError::bad_query(r.body_text()))
+            .map_err(|r| SvixError::invalid(&["path"], r.body_text(), "value_error"))
     }
 }
 
@@ -378,14 +379,20 @@ impl SvixQuery {
         self.0.get(name).and_then(|v| v.last()).map(String::as_str)
     }
 
+    /// A text parameter: empty is none.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.str(name).filter(|v| !v.is_empty())
+    }
+
     pub fn bool(&self, name: &str, default: bool) -> SvixResult<bool> {
         match self.str(name) {
             None => Ok(default),
             Some("true") => Ok(true),
             Some("false") => Ok(false),
-            Some(v) => Err(SvixError::bad_query(format!(
-                "Failed to deserialize query string: {name}: {v:?} is not true or false"
-            ))),
+            Some(v) => Err(SvixError::bad_query(
+                name,
+                format!("{name}: {v:?} is not true or false"),
+            )),
         }
     }
 
@@ -393,9 +400,7 @@ impl SvixQuery {
         self.str(name)
             .map(|v| {
                 v.parse::<i64>().map_err(|_| {
-                    SvixError::bad_query(format!(
-                        "Failed to deserialize query string: {name}: {v:?} is not an integer"
-                    ))
+                    SvixError::bad_query(name, format!("{name}: {v:?} is not an integer"))
                 })
             })
             .transpose()
@@ -406,9 +411,10 @@ impl SvixQuery {
         self.str(name)
             .map(|v| {
                 hookseal::time::parse_rfc3339_ms(v).ok_or_else(|| {
-                    SvixError::bad_query(format!(
-                        "Failed to deserialize query string: {name}: {v:?} is not an RFC 3339 date-time"
-                    ))
+                    SvixError::bad_query(
+                        name,
+                        format!("{name}: {v:?} is not an RFC 3339 date-time"),
+                    )
                 })
             })
             .transpose()
@@ -424,6 +430,15 @@ impl SvixQuery {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect()
+    }
+
+    /// `channel`, when given, is a channel's name.
+    pub fn check_channel(&self) -> SvixResult<()> {
+        if let Some(c) = self.str("channel") {
+            crate::names::check_slug("channel", c, crate::names::MAX_CHANNEL)
+                .map_err(|m| SvixError::bad_query("channel", m))?;
+        }
+        Ok(())
     }
 
     /// `limit`: default 50, at most 250.
@@ -450,9 +465,10 @@ impl SvixQuery {
             None => Ok(None),
             Some("ascending") => Ok(Some(Order::Ascending)),
             Some("descending") => Ok(Some(Order::Descending)),
-            Some(v) => Err(SvixError::bad_query(format!(
-                "Failed to deserialize query string: order: {v:?} is not ascending or descending"
-            ))),
+            Some(v) => Err(SvixError::bad_query(
+                "order",
+                format!("{v:?} is not ascending or descending"),
+            )),
         }
     }
 
@@ -460,7 +476,7 @@ impl SvixQuery {
     /// order; the fetch asks for one more item to tell whether it is done.
     pub fn page(&self, order: Order) -> SvixResult<Cursor> {
         let limit = self.limit()?;
-        let (after, back) = match self.str("iterator").filter(|s| !s.is_empty()) {
+        let (after, back) = match self.text("iterator") {
             Some(i) => match i.strip_prefix('-') {
                 Some(rest) => (Some(rest.to_string()), true),
                 None => (Some(i.to_string()), false),
@@ -496,6 +512,14 @@ pub struct Cursor {
     limit: i64,
     /// Running back from `-id`: the items come reversed.
     back: bool,
+}
+
+/// A list's order.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Ordering {
+    Ascending,
+    Descending,
 }
 
 /// A page of a list.
@@ -541,9 +565,24 @@ pub fn time(ms: i64) -> String {
     hookseal::time::format_rfc3339_ms(ms)
 }
 
-/// Svix's `throttleRate` (and its old name `rateLimit`, which loses to it).
-fn rate(throttle: Option<Option<u32>>, old: Option<Option<u32>>) -> Option<Option<u32>> {
-    throttle.or(old)
+/// Svix's `throttleRate` (and its old name `rateLimit`, which loses to it):
+/// each given is 1-65535 (null clears).
+fn rate(
+    throttle: Option<Option<u32>>,
+    old: Option<Option<u32>>,
+) -> SvixResult<Option<Option<u32>>> {
+    for (name, v) in [("throttleRate", throttle), ("rateLimit", old)] {
+        if let Some(Some(r)) = v {
+            if !(1..=65535).contains(&r) {
+                return Err(SvixError::invalid(
+                    &["body", name],
+                    "must be 1-65535, or null for no limit",
+                    "value_error",
+                ));
+            }
+        }
+    }
+    Ok(throttle.or(old))
 }
 
 /// Metadata: an absent one is empty.

@@ -1224,12 +1224,12 @@ impl Store for SqliteStore {
         self.write(move |c| tenants::revoke_token(c, &app_id, &id, now))
     }
 
-    fn idempotent_answer(&self, key: &[u8; 32], since: i64) -> Result<Option<(u16, Vec<u8>)>> {
+    fn idempotent_answer(&self, key: &[u8; 32], since: i64) -> Result<Option<KeptAnswer>> {
         self.read(|c| tenants::idempotent_answer(c, key, since))
     }
 
-    fn keep_answer(&self, key: [u8; 32], status: u16, body: Vec<u8>, now: i64) -> Ticket<()> {
-        self.write_fast(move |c| tenants::keep_answer(c, &key, status, &body, now))
+    fn keep_answer(&self, key: [u8; 32], answer: KeptAnswer, now: i64) -> Ticket<()> {
+        self.write_fast(move |c| tenants::keep_answer(c, &key, &answer, now))
     }
 
     fn update_endpoint(&self, ep: Endpoint) -> Ticket<Endpoint> {
@@ -1411,16 +1411,26 @@ impl Store for SqliteStore {
         until: i64,
     ) -> Result<(i64, i64, i64, i64)> {
         self.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT coalesce(sum(status = 'succeeded'), 0), \
-                 coalesce(sum(status = 'pending' AND attempts = 0), 0), \
-                 coalesce(sum(status = 'pending' AND attempts > 0), 0), \
-                 coalesce(sum(status = 'failed'), 0) \
-                 FROM deliveries WHERE endpoint_id = ?1 AND created_at >= ?2 AND created_at < ?3",
-            )?
-            .query_row(params![endpoint_id, since, until], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?)
+            let (succeeded, failed): (i64, i64) = c
+                .prepare_cached(
+                    "SELECT coalesce(sum(ok), 0), coalesce(sum(1 - ok), 0) FROM \
+                     (SELECT (a.error IS NULL AND a.status_code BETWEEN 200 AND 299) AS ok \
+                      FROM deliveries d JOIN attempts a ON a.delivery_id = d.id \
+                      WHERE d.endpoint_id = ?1 AND a.at >= ?2 AND a.at < ?3)",
+                )?
+                .query_row(params![endpoint_id, since, until], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            let (pending, retrying): (i64, i64) = c
+                .prepare_cached(
+                    "SELECT coalesce(sum(attempts = 0), 0), coalesce(sum(attempts > 0), 0) \
+                     FROM deliveries WHERE endpoint_id = ?1 AND status = 'pending' \
+                     AND created_at >= ?2 AND created_at < ?3",
+                )?
+                .query_row(params![endpoint_id, since, until], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            Ok((succeeded, pending, retrying, failed))
         })
     }
 

@@ -603,26 +603,28 @@ pub(super) fn idempotent_answer(
     c: &Connection,
     key: &[u8; 32],
     since: i64,
-) -> Result<Option<(u16, Vec<u8>)>> {
-    Ok(c.prepare_cached(
-        "SELECT status, body FROM idempotency WHERE key = ?1 AND created_at >= ?2",
-    )?
-    .query_row(params![&key[..], since], |r| Ok((r.get(0)?, r.get(1)?)))
-    .optional()?)
+) -> Result<Option<KeptAnswer>> {
+    let row: Option<(Vec<u8>, u16, Vec<u8>)> = c
+        .prepare_cached(
+            "SELECT request, status, body FROM idempotency WHERE key = ?1 AND created_at >= ?2",
+        )?
+        .query_row(params![&key[..], since], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    Ok(row.map(|(request, status, body)| KeptAnswer {
+        request: request.try_into().unwrap_or([0; 32]),
+        status,
+        body,
+    }))
 }
 
-pub(super) fn keep_answer(
-    c: &Connection,
-    key: &[u8; 32],
-    status: u16,
-    body: &[u8],
-    now: i64,
-) -> Result<()> {
+pub(super) fn keep_answer(c: &Connection, key: &[u8; 32], a: &KeptAnswer, now: i64) -> Result<()> {
     c.prepare_cached(
-        "INSERT INTO idempotency (key, status, body, created_at) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT (key) DO UPDATE SET status = excluded.status, body = excluded.body, \
-         created_at = excluded.created_at",
+        "INSERT INTO idempotency (key, request, status, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (key) DO UPDATE SET request = excluded.request, status = excluded.status, \
+         body = excluded.body, created_at = excluded.created_at",
     )?
-    .execute(params![&key[..], status, body, now])?;
+    .execute(params![&key[..], &a.request[..], a.status, a.body, now])?;
     Ok(())
 }
