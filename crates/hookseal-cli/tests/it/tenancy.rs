@@ -981,3 +981,137 @@ forward = [{ url = "http://127.0.0.1:9/jodo", secret = "whsec_C2FVsBQIhrscChlQIM
     assert_eq!(code, 202, "{m}");
     wait_for("the new message", 10, || ids_at(&recv).len() >= 21);
 }
+
+/// With `event_types.require_declared` and `validate_payloads`, the catalog
+/// binds: an undeclared or archived type, or a payload its schema refuses,
+/// is a 422 naming where — through both APIs.
+#[test]
+fn the_catalog_binds_messages_when_configured() {
+    let s = start(
+        "tenancy-catalog",
+        &[
+            ("HOOKSEAL_EVENT_TYPES__REQUIRE_DECLARED", "true"),
+            ("HOOKSEAL_EVENT_TYPES__VALIDATE_PAYLOADS", "true"),
+        ],
+    );
+    let schema = json!({
+        "1": {"type": "object", "required": ["amount"], "properties": {"amount": {"type": "integer", "minimum": 1}}},
+        "2": {
+            "type": "object",
+            "required": ["amount", "lines"],
+            "properties": {
+                "amount": {"type": "integer", "minimum": 1},
+                "lines": {"type": "array", "items": {"$ref": "#/$defs/line"}}
+            },
+            "$defs": {"line": {"type": "object", "required": ["sku"], "properties": {"sku": {"type": "string", "minLength": 3}}}}
+        }
+    });
+    let (code, e) = s.call(
+        "POST",
+        "/api/v1/event-types",
+        Some(json!({ "name": "invoice.paid", "description": "Paid", "schemas": schema })),
+    );
+    assert_eq!(code, 201, "{e}");
+    let publish = |body: Value| s.call("POST", "/api/v1/messages", Some(body));
+    // The newest schema (version 2) applies.
+    let (code, e) = publish(
+        json!({"event_type": "invoice.paid", "payload": {"amount": 5, "lines": [{"sku": "abc"}]}}),
+    );
+    assert_eq!(code, 202, "{e}");
+    let (code, e) = publish(
+        json!({"event_type": "invoice.paid", "payload": {"amount": 5, "lines": [{"sku": "abc"}, {"sku": "x"}]}}),
+    );
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (422, Some("payload.lines[1].sku")),
+        "{e}"
+    );
+    let (code, e) = publish(json!({"event_type": "invoice.paid", "payload": {"amount": 5}}));
+    assert_eq!(code, 422, "{e}");
+    assert!(
+        e["detail"]
+            .as_str()
+            .unwrap()
+            .contains("\"lines\" is required"),
+        "{e}"
+    );
+    let (code, e) = publish(json!({"event_type": "invoice.voided", "payload": {}}));
+    assert_eq!(
+        (code, e["field"].as_str()),
+        (422, Some("event_type")),
+        "{e}"
+    );
+    // The Svix API: Svix's error shape, the Svix field name.
+    let (code, e) = s.call(
+        "POST",
+        "/api/v1/app/default/msg",
+        Some(json!({"eventType": "invoice.paid", "payload": {"amount": 0, "lines": []}})),
+    );
+    assert_eq!(code, 422, "{e}");
+    assert_eq!(
+        e["detail"][0]["loc"],
+        json!(["body", "payload", "amount"]),
+        "{e}"
+    );
+    // Archived: no longer publishable.
+    let (code, _) = s.call("DELETE", "/api/v1/event-types/invoice.paid", None);
+    assert_eq!(code, 204);
+    let (code, e) =
+        publish(json!({"event_type": "invoice.paid", "payload": {"amount": 5, "lines": []}}));
+    assert_eq!(code, 422, "{e}");
+    // A schema this server cannot apply is refused when stored.
+    let (code, e) = s.call(
+        "PUT",
+        "/api/v1/event-types/invoice.paid",
+        Some(json!({"schemas": {"1": {"$ref": "https://example.com/other.json"}}})),
+    );
+    assert_eq!((code, e["field"].as_str()), (422, Some("schemas")), "{e}");
+}
+
+/// `idempotency-key`: a retry gets the first answer (nothing is done twice),
+/// another body under the same key is a 409, and keys are the caller's own.
+#[test]
+fn an_idempotency_key_answers_a_retry_without_doing_it_twice() {
+    let s = start("tenancy-idempotency", &[]);
+    let (recv, raddr, _rt) = receiver();
+    let (code, _) = s.call(
+        "POST",
+        "/api/v1/app/default/endpoint",
+        Some(json!({ "url": format!("http://{raddr}/hook") })),
+    );
+    assert_eq!(code, 201);
+    let post = |token: &str, key: &str, body: &Value| -> (u16, String) {
+        let body = body.to_string();
+        let mut c = std::net::TcpStream::connect(&s.addr).unwrap();
+        use std::io::{Read, Write};
+        write!(
+            c,
+            "POST /api/v1/app/default/msg HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nidempotency-key: {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut raw = String::new();
+        c.read_to_string(&mut raw).unwrap();
+        let code = raw.split(' ').nth(1).unwrap().parse().unwrap();
+        (code, raw.split("\r\n\r\n").nth(1).unwrap_or("").to_string())
+    };
+    let body = json!({"eventType": "order.paid", "eventId": "order-1", "payload": {"n": 1}});
+    let (c1, a1) = post(&s.token, "k-1", &body);
+    let (c2, a2) = post(&s.token, "k-1", &body);
+    assert_eq!((c1, c2), (202, 202));
+    assert_eq!(a1, a2, "the same answer, byte for byte");
+    // Without the key, the same eventId is Svix's 409.
+    let (code, _) = s.call("POST", "/api/v1/app/default/msg", Some(body.clone()));
+    assert_eq!(code, 409);
+    // Another body under the key: refused, not answered with the first.
+    let other = json!({"eventType": "order.paid", "eventId": "order-2", "payload": {"n": 2}});
+    let (code, e) = post(&s.token, "k-1", &other);
+    assert_eq!(code, 409, "{e}");
+    // Another caller's key of the same name is theirs.
+    let (_, t) = s.call("POST", "/api/v1/applications/default/tokens", None);
+    let (code, _) = post(t["token"].as_str().unwrap(), "k-1", &other);
+    assert_eq!(code, 202);
+    wait_for("two deliveries", 10, || ids_at(&recv).len() >= 2);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(recv.got.lock().unwrap().len(), 2, "each message once");
+}

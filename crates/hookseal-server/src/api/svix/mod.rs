@@ -190,7 +190,7 @@ impl From<service::Error> for SvixError {
             service::Error::Invalid(field, m) => {
                 let mut loc = vec!["body".to_string()];
                 if let Some(f) = field {
-                    loc.push(svix_field(&f));
+                    loc.extend(svix_field(&f).split('.').map(str::to_string));
                 }
                 SvixError::Validation(vec![ValidationErrorItem {
                     loc,
