@@ -358,7 +358,15 @@ pub struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // BENCH_GRACEFUL: stop it with SIGTERM and let it exit (a profiler
+        // wrapped around it, e.g. callgrind, then writes its output).
+        if std::env::var_os("BENCH_GRACEFUL").is_some() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+        } else {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }

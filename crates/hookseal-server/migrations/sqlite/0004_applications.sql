@@ -41,7 +41,8 @@ CREATE INDEX messages_app ON messages(app_id, id) WHERE app_id IS NOT NULL;
 -- Who asked for an attempt: 0 the schedule, 1 an operator (resend, recover).
 ALTER TABLE attempts ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deliveries ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX attempts_delivery_id ON attempts(delivery_id, id);
+-- (attempts_delivery, on delivery_id, already orders each delivery's
+-- attempts by id: the id is the rowid.)
 
 -- The event-type catalog.
 CREATE TABLE event_types (

@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Notify;
@@ -81,11 +81,8 @@ fn replay(status: u16, body: Vec<u8>) -> Response {
     r
 }
 
-/// The middleware (behind authentication).
-pub(super) async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST {
-        return next.run(req).await;
-    }
+/// A POST with an idempotency-key, once authenticated.
+pub(super) async fn keyed(s: AppState, req: Request, next: Next) -> Response {
     let (Some(key), Some(auth)) = (
         req.headers().get("idempotency-key").cloned(),
         req.headers().get(header::AUTHORIZATION).cloned(),

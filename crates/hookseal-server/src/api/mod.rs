@@ -401,15 +401,10 @@ fn admin_routes() -> OpenApiRouter<AppState> {
 fn build(state: Option<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let mut api = admin_routes().merge(svix::routes());
     if let Some(s) = &state {
-        api = api
-            .route_layer(axum::middleware::from_fn_with_state(
-                s.clone(),
-                idempotency::layer,
-            ))
-            .route_layer(axum::middleware::from_fn_with_state(
-                s.clone(),
-                require_token,
-            ));
+        api = api.route_layer(axum::middleware::from_fn_with_state(
+            s.clone(),
+            require_token,
+        ));
     }
     let api = api.merge(ops::document_route()).merge(svix::open_routes());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -458,6 +453,7 @@ pub fn router(state: AppState) -> Router {
 /// Authenticates every request: the admin token, or a token scoped to one
 /// application. The caller's [`Scope`](service::Scope) goes to the handler
 /// ([`Caller`]); no token, or an unknown, revoked or expired one, is a 401.
+/// A POST with an `idempotency-key` then goes through [`idempotency`].
 async fn require_token(
     State(s): State<AppState>,
     mut req: axum::extract::Request,
@@ -475,6 +471,13 @@ async fn require_token(
     match scope {
         Some(scope) => {
             req.extensions_mut().insert(scope);
+            // A POST with an idempotency-key (one middleware, not two: this
+            // is every API request's path).
+            if req.method() == axum::http::Method::POST
+                && req.headers().contains_key("idempotency-key")
+            {
+                return idempotency::keyed(s, req, next).await;
+            }
             next.run(req).await
         }
         None => unauthorized(req.uri().path()),

@@ -345,6 +345,24 @@ impl Gate {
 
 impl Gates {
     fn get(&self, c: &Claimed) -> Arc<Gate> {
+        // An endpoint without limits needs no gate of its own (a platform
+        // may have tens of thousands of them): they share an open one.
+        if c.endpoint.rate_limit.is_none() && c.endpoint.max_concurrency.is_none() {
+            static OPEN: std::sync::OnceLock<Arc<Gate>> = std::sync::OnceLock::new();
+            let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
+            // Limits removed through the API: its gate goes.
+            m.remove(&c.endpoint.id);
+            return OPEN
+                .get_or_init(|| {
+                    Arc::new(Gate {
+                        sem: None,
+                        concurrency: None,
+                        rate: None,
+                        next_slot: Mutex::new(0),
+                    })
+                })
+                .clone();
+        }
         let mut m = self.map.lock().unwrap_or_else(|p| p.into_inner());
         let g = m
             .entry(c.endpoint.id.clone())

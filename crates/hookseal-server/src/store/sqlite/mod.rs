@@ -565,9 +565,10 @@ enum TargetKey {
     Source(String),
 }
 
-/// At most this many applications' (and sources') endpoints are cached;
-/// past it the cache starts over.
-const TARGETS_CACHED: usize = 8192;
+/// At most this many applications' (and sources') endpoints are cached
+/// (some 2.5 KiB each with 3 endpoints); past it, one is forgotten for each
+/// one added.
+const TARGETS_CACHED: usize = 2048;
 
 thread_local! {
     /// The enabled endpoints (with their secrets) of each application and
@@ -606,6 +607,9 @@ fn invalidate_targets() {
     APPS.with(|a| a.borrow_mut().clear());
 }
 
+/// At most this many applications' ids (by id or uid) are cached.
+const APPS_CACHED: usize = 16384;
+
 /// An application's id from its id or uid, as the writer thread last read
 /// it (NotFound when there is none).
 fn resolve_app(c: &Connection, id_or_uid: &str) -> Result<String> {
@@ -620,8 +624,10 @@ fn resolve_app(c: &Connection, id_or_uid: &str) -> Result<String> {
         .query_row([id_or_uid], |r| r.get(0))?;
     APPS.with(|a| {
         let mut a = a.borrow_mut();
-        if a.len() >= TARGETS_CACHED {
-            a.clear();
+        if a.len() >= APPS_CACHED {
+            if let Some(k) = a.keys().next().cloned() {
+                a.remove(&k);
+            }
         }
         a.insert(id_or_uid.to_string(), id.clone());
     });
@@ -709,7 +715,10 @@ fn fan_out_targets(c: &Connection, key: &DataKey, which: &TargetKey) -> Result<T
     TARGETS.with(|t| {
         let mut t = t.borrow_mut();
         if t.len() >= TARGETS_CACHED {
-            t.clear();
+            // Any one: the hash map's order is as good as random.
+            if let Some(k) = t.keys().next().cloned() {
+                t.remove(&k);
+            }
         }
         t.insert(which.clone(), targets.clone());
     });
