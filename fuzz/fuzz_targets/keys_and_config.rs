@@ -17,6 +17,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = s.parse::<Cidr>();
     let _ = Part::parse_template(s);
     let _ = hookseal::time::parse_rfc3339(s);
+    if let Some(ms) = hookseal::time::parse_rfc3339_ms(s) {
+        // What the Svix API writes back it reads the same.
+        let again = hookseal::time::parse_rfc3339_ms(&hookseal::time::format_rfc3339_ms(ms));
+        assert_eq!(again, Some(ms), "{s:?}");
+    }
     let _ = hookseal::codec::pem_decode(s);
     let _ = parse_public_key(AsymAlgorithm::Ed25519, s);
     let _ = parse_public_key(AsymAlgorithm::EcdsaP256, s);

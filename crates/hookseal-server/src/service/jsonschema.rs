@@ -684,4 +684,101 @@ mod tests {
         let tree = json!({"type": "object", "properties": {"child": {"$ref": "#"}}});
         assert!(fails(tree, json!({"child": {"child": {}}})).is_none());
     }
+
+    use proptest::prelude::*;
+
+    /// JSON values built from the keywords the validator knows, so that
+    /// generated schemas compile often and exercise every branch.
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-5i64..5).prop_map(|n| json!(n)),
+            (-5.0f64..5.0).prop_map(|f| json!(f)),
+            prop_oneof![
+                Just("string"),
+                Just("integer"),
+                Just("number"),
+                Just("object"),
+                Just("array"),
+                Just("null"),
+                Just("boolean"),
+                Just("a"),
+                Just("^a+$"),
+                Just("#"),
+                Just("#/$defs/d"),
+                Just("("),
+            ]
+            .prop_map(|s| json!(s)),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            let key = prop_oneof![
+                Just("type"),
+                Just("properties"),
+                Just("required"),
+                Just("items"),
+                Just("additionalProperties"),
+                Just("enum"),
+                Just("const"),
+                Just("not"),
+                Just("anyOf"),
+                Just("allOf"),
+                Just("oneOf"),
+                Just("if"),
+                Just("then"),
+                Just("else"),
+                Just("$ref"),
+                Just("$defs"),
+                Just("d"),
+                Just("pattern"),
+                Just("minimum"),
+                Just("maximum"),
+                Just("minLength"),
+                Just("maxItems"),
+                Just("multipleOf"),
+                Just("uniqueItems"),
+                Just("contains"),
+                Just("minContains"),
+                Just("patternProperties"),
+                Just("propertyNames"),
+                Just("dependentRequired"),
+                Just("format"),
+                Just("a"),
+            ];
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((key, inner), 0..5).prop_map(|kv| {
+                    Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Whatever a customer stores as a schema and whatever payload meets
+        /// it: a clean refusal or a verdict, never a panic; and the verdict
+        /// agrees with the combinators built around the schema.
+        #[test]
+        fn any_schema_any_instance(schema in arb_json(), instance in arb_json()) {
+            if let Ok(compiled) = Schema::compile(&schema) {
+                let ok = compiled.validate(&instance).is_ok();
+                let _ = compiled.validate(&schema);
+                // Wrapping moves the root: references ("#", "#/$defs/…")
+                // would point elsewhere, so only schemas without them are
+                // compared against their wrappers.
+                prop_assume!(!schema.to_string().contains("\"$ref\""));
+                let (not, all, any) = (
+                    json!({"not": schema.clone()}),
+                    json!({"allOf": [schema.clone(), true]}),
+                    json!({"anyOf": [false, schema.clone()]}),
+                );
+                let negated = Schema::compile(&not).unwrap();
+                let both = Schema::compile(&all).unwrap();
+                let either = Schema::compile(&any).unwrap();
+                prop_assert_eq!(negated.validate(&instance).is_ok(), !ok);
+                prop_assert_eq!(both.validate(&instance).is_ok(), ok);
+                prop_assert_eq!(either.validate(&instance).is_ok(), ok);
+            }
+        }
+    }
 }
