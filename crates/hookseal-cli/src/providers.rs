@@ -19,14 +19,24 @@ pub(crate) fn run(a: ProvidersArgs) -> Result<(), Failure> {
                 "name": p.name,
                 "title": p.title,
                 "checks": p.describe(),
-                "tolerance": p.tolerance,
+                "scheme": p.scheme.kind(),
+                "key": p.scheme.key_kind().name(),
+                "headers": p.scheme.headers(),
+                "tolerance": p.scheme.signs_time().then_some(p.tolerance),
                 "allow_ips": p.allow_ips,
+                "handshake": p.handshake.map(|h| h.describe()),
                 "secret": p.secret_hint,
             });
             out!("{v}");
         } else {
             out!("{:<18} {}", p.name, p.title);
             out!("{:<18}   checks: {}", "", p.describe());
+            if p.scheme.signs_time() {
+                out!("{:<18}   window: ±{} s", "", p.tolerance);
+            }
+            if let Some(h) = p.handshake {
+                out!("{:<18}   handshake: {}", "", h.describe());
+            }
             out!("{:<18}   secret: {}", "", p.secret_hint);
         }
     }

@@ -31,6 +31,15 @@ impl KeyKind {
         ("p256", KeyKind::P256),
     ];
 
+    /// The CLI name.
+    pub fn name(self) -> &'static str {
+        KeyKind::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("hmac")
+    }
+
     /// Parses a CLI name.
     pub fn parse(s: &str) -> Option<KeyKind> {
         KeyKind::ALL.iter().find(|(n, _)| *n == s).map(|(_, k)| *k)

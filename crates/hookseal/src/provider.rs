@@ -52,6 +52,16 @@ pub struct HandshakeReply {
 }
 
 impl Handshake {
+    /// What the provider sends and expects, in a few words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Handshake::SlackUrlVerification => "url_verification: echo the challenge",
+            Handshake::ZoomUrlValidation => "endpoint.url_validation: HMAC of plainToken",
+            Handshake::DiscordPing => "PING type 1: PONG",
+            Handshake::TwitchChallenge => "webhook_callback_verification: echo the challenge",
+        }
+    }
+
     /// The reply, if this verified request is the handshake. `secret` is the
     /// source's first secret (Zoom derives its answer from it).
     pub fn reply(
@@ -696,6 +706,42 @@ pub static PRESETS: &[Preset] = &[
         event_type: Some(EventTypeAt::Json(B("/event"))),
     },
 ];
+
+/// The provider table of the README, generated from the rows (a test keeps
+/// the README's copy equal to this).
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| preset | provider | scheme | headers | tolerance | source IPs | handshake |\n\
+         |---|---|---|---|---:|---|---|\n",
+    );
+    for p in PRESETS {
+        let headers: Vec<String> = p
+            .scheme
+            .headers()
+            .iter()
+            .map(|h| format!("`{h}`"))
+            .collect();
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            p.name,
+            p.title.replace('|', "/"),
+            p.scheme.summary(),
+            headers.join(" "),
+            if p.scheme.signs_time() {
+                format!("{} s", p.tolerance)
+            } else {
+                "—".to_string()
+            },
+            if p.allow_ips.is_empty() {
+                "—".to_string()
+            } else {
+                format!("{} ranges", p.allow_ips.len())
+            },
+            p.handshake.map_or("—", Handshake::describe),
+        ));
+    }
+    out
+}
 
 /// Looks a preset up by name (case-insensitive; `_` and `-` are the same).
 pub fn find(name: &str) -> Option<&'static Preset> {

@@ -209,6 +209,107 @@ impl SchemeSpec {
         }
     }
 
+    /// Every header the scheme reads (signature, timestamp, id, token), as
+    /// named in the spec. The fuzz targets and the provider table derive
+    /// their lists from this, so a new preset needs no hand-kept list.
+    pub fn headers(&self) -> Vec<&str> {
+        fn ts(t: &TimestampSource) -> Option<&str> {
+            match t {
+                TimestampSource::Header { name, .. } => Some(name.as_ref()),
+                _ => None,
+            }
+        }
+        let mut out: Vec<&str> = match self {
+            SchemeSpec::StandardWebhooks(_) => standard::HEADER_NAMES.to_vec(),
+            SchemeSpec::Hmac(h) => [Some(h.signature_header.as_ref()), ts(&h.timestamp)]
+                .into_iter()
+                .chain([h.id_header.as_deref()])
+                .flatten()
+                .collect(),
+            SchemeSpec::Jwt(j) => vec![j.header.as_ref()],
+            SchemeSpec::Token(t) => vec![t.header.as_ref()],
+            SchemeSpec::Asym(a) => [Some(a.signature_header.as_ref()), ts(&a.timestamp)]
+                .into_iter()
+                .flatten()
+                .collect(),
+            SchemeSpec::Twilio(t) => [Some(t.signature_header.as_ref()), t.id_header.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect(),
+        };
+        out.dedup();
+        out
+    }
+
+    /// The kind of key this scheme signs and verifies with (what
+    /// `hookseal keys generate` makes for it).
+    pub fn key_kind(&self) -> crate::keys::KeyKind {
+        use crate::keys::KeyKind;
+        match self {
+            SchemeSpec::StandardWebhooks(_) => KeyKind::Whsec,
+            SchemeSpec::Asym(a) => match a.algorithm {
+                asym::AsymAlgorithm::Ed25519 => KeyKind::Ed25519,
+                asym::AsymAlgorithm::EcdsaP256 => KeyKind::P256,
+            },
+            SchemeSpec::Hmac(h) if h.secret_form == crate::secret::SecretForm::Standard => {
+                KeyKind::Whsec
+            }
+            _ => KeyKind::Hmac,
+        }
+    }
+
+    /// Whether a valid proof also binds the body: a shared token, or a JWT
+    /// without a body-hash claim, proves the sender only.
+    pub fn binds_body(&self) -> bool {
+        match self {
+            SchemeSpec::Token(_) => false,
+            SchemeSpec::Jwt(j) => j.body_hash_claim.is_some(),
+            _ => true,
+        }
+    }
+
+    /// Whether the proof carries a time the tolerance window applies to (a
+    /// signed timestamp, or a JWT's `iat`/`exp`).
+    pub fn signs_time(&self) -> bool {
+        match self {
+            SchemeSpec::StandardWebhooks(_) | SchemeSpec::Jwt(_) => true,
+            SchemeSpec::Hmac(h) => h.timestamp != TimestampSource::None,
+            SchemeSpec::Asym(a) => a.timestamp != TimestampSource::None,
+            SchemeSpec::Token(_) | SchemeSpec::Twilio(_) => false,
+        }
+    }
+
+    /// A few words for tables: the algorithm, encoding and signed content.
+    pub fn summary(&self) -> String {
+        match self {
+            SchemeSpec::StandardWebhooks(_) => {
+                "Standard Webhooks (v1 HMAC-SHA256, v1a Ed25519)".into()
+            }
+            SchemeSpec::Hmac(h) => format!(
+                "HMAC-{} {} of `{}`",
+                h.algorithm.name().to_uppercase(),
+                h.encoding.name(),
+                crate::request::Part::template(&h.content)
+            ),
+            SchemeSpec::Jwt(j) => format!(
+                "JWT {}",
+                j.algorithms
+                    .iter()
+                    .map(|a| format!("{a:?}"))
+                    .collect::<Vec<_>>()
+                    .join("/")
+            ),
+            SchemeSpec::Token(_) => "shared token".into(),
+            SchemeSpec::Asym(a) => format!(
+                "{} {} of `{}`",
+                a.algorithm.name(),
+                a.encoding.name(),
+                crate::request::Part::template(&a.content)
+            ),
+            SchemeSpec::Twilio(_) => "HMAC-SHA1 base64 of URL + sorted form parameters".into(),
+        }
+    }
+
     /// One line saying what is checked, for `hookseal providers`.
     pub fn describe(&self) -> String {
         match self {

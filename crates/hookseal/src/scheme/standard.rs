@@ -61,6 +61,7 @@ pub struct StandardSpec {
 }
 
 /// Alias pairs, `svix-*` first (it wins when both are present, as in Svix's SDKs).
+pub(crate) const HEADER_NAMES: &[&str; 6] = NAMES;
 const NAMES: &[&str; 6] = &[
     "svix-id",
     "webhook-id",

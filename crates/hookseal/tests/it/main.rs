@@ -5,5 +5,6 @@ mod axum;
 mod jwt;
 mod policy;
 mod props;
+mod published;
 mod support;
 mod vectors;
