@@ -268,6 +268,32 @@ const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 /// OID 1.2.840.113549.1.1.1 (rsaEncryption).
 const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+/// OID 1.2.840.113549.1.1.10 (id-RSASSA-PSS): an RSA key restricted to PSS,
+/// as RFC 9421's test key is written.
+const OID_RSA_PSS: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
+
+/// The inner private key (the PKCS#1 `RSAPrivateKey` for RSA) of a PKCS#8
+/// `PrivateKeyInfo` whose algorithm is rsaEncryption or id-RSASSA-PSS.
+pub(crate) fn pkcs8_inner(der: &[u8]) -> Option<&[u8]> {
+    let (tag, info, rest) = der_tlv(der)?;
+    if tag != 0x30 || !rest.is_empty() {
+        return None;
+    }
+    let (tag, _version, rest) = der_tlv(info)?;
+    if tag != 0x02 {
+        return None;
+    }
+    let (tag, alg_id, rest) = der_tlv(rest)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (tag, oid, _) = der_tlv(alg_id)?;
+    if tag != 0x06 || (oid != OID_RSA && oid != OID_RSA_PSS) {
+        return None;
+    }
+    let (tag, key, _) = der_tlv(rest)?;
+    (tag == 0x04).then_some(key)
+}
 
 /// The algorithm a SubjectPublicKeyInfo names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,7 +337,7 @@ pub(crate) fn spki_decode(der: &[u8]) -> Option<(SpkiAlg, Vec<u8>)> {
             return None;
         }
         SpkiAlg::Ed25519
-    } else if oid == OID_RSA {
+    } else if oid == OID_RSA || oid == OID_RSA_PSS {
         SpkiAlg::Rsa
     } else {
         return None;

@@ -44,6 +44,7 @@ pub mod replay;
 mod request;
 pub mod scheme;
 pub mod secret;
+pub mod sfv;
 pub mod time;
 
 pub use codec::Encoding;

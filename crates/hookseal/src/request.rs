@@ -25,6 +25,12 @@ pub trait Headers {
             *slot = self.get(name);
         }
     }
+
+    /// Every value of header `name`, in order: a field sent in several
+    /// lines (RFC 9421 joins them with `, `).
+    fn values(&self, name: &str) -> Vec<&[u8]> {
+        self.get(name).into_iter().collect()
+    }
 }
 
 /// One pass over `(name, value)` pairs filling `out` for `names` (first value wins).
@@ -57,6 +63,13 @@ impl Headers for http::HeaderMap {
         out[0]
     }
 
+    fn values(&self, name: &str) -> Vec<&[u8]> {
+        http::HeaderMap::get_all(self, name)
+            .iter()
+            .map(|v| v.as_bytes())
+            .collect()
+    }
+
     fn get_many<'s>(&'s self, names: &[&str], out: &mut [Option<&'s [u8]>]) {
         scan(
             self.iter().map(|(k, v)| (k.as_str(), v.as_bytes())),
@@ -71,6 +84,13 @@ impl<N: AsRef<str>, V: AsRef<[u8]>> Headers for [(N, V)] {
         self.iter()
             .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_ref())
+    }
+
+    fn values(&self, name: &str) -> Vec<&[u8]> {
+        self.iter()
+            .filter(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+            .collect()
     }
 
     fn get_many<'s>(&'s self, names: &[&str], out: &mut [Option<&'s [u8]>]) {
@@ -90,6 +110,10 @@ impl<N: AsRef<str>, V: AsRef<[u8]>> Headers for &[(N, V)] {
     fn get_many<'s>(&'s self, names: &[&str], out: &mut [Option<&'s [u8]>]) {
         Headers::get_many(*self, names, out)
     }
+
+    fn values(&self, name: &str) -> Vec<&[u8]> {
+        Headers::values(*self, name)
+    }
 }
 
 impl<N: AsRef<str>, V: AsRef<[u8]>, const K: usize> Headers for [(N, V); K] {
@@ -100,6 +124,10 @@ impl<N: AsRef<str>, V: AsRef<[u8]>, const K: usize> Headers for [(N, V); K] {
     fn get_many<'s>(&'s self, names: &[&str], out: &mut [Option<&'s [u8]>]) {
         Headers::get_many(self.as_slice(), names, out)
     }
+
+    fn values(&self, name: &str) -> Vec<&[u8]> {
+        Headers::values(self.as_slice(), name)
+    }
 }
 
 impl<N: AsRef<str>, V: AsRef<[u8]>> Headers for Vec<(N, V)> {
@@ -109,6 +137,10 @@ impl<N: AsRef<str>, V: AsRef<[u8]>> Headers for Vec<(N, V)> {
 
     fn get_many<'s>(&'s self, names: &[&str], out: &mut [Option<&'s [u8]>]) {
         Headers::get_many(self.as_slice(), names, out)
+    }
+
+    fn values(&self, name: &str) -> Vec<&[u8]> {
+        Headers::values(self.as_slice(), name)
     }
 }
 

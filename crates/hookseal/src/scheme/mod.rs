@@ -23,6 +23,7 @@
 
 pub mod asym;
 pub mod hmac;
+pub mod httpsig;
 pub mod jwt;
 pub mod options;
 pub mod standard;
@@ -117,6 +118,8 @@ pub enum SchemeSpec {
     Asym(asym::AsymSpec),
     /// Twilio's URL-and-parameters HMAC-SHA1.
     Twilio(twilio::TwilioSpec),
+    /// RFC 9421 HTTP Message Signatures.
+    HttpSig(httpsig::HttpSigSpec),
 }
 
 impl SchemeSpec {
@@ -136,6 +139,7 @@ impl SchemeSpec {
             SchemeSpec::Token(s) => Inner::Token(s.verifier(&keys)?),
             SchemeSpec::Asym(s) => Inner::Asym(s.verifier(&keys)?),
             SchemeSpec::Twilio(s) => Inner::Twilio(s.verifier(&keys)?),
+            SchemeSpec::HttpSig(s) => Inner::HttpSig(s.verifier(&keys)?),
         }))
     }
 
@@ -156,6 +160,7 @@ impl SchemeSpec {
             SchemeSpec::Token(s) => SignInner::Token(s.signer(&keys)?),
             SchemeSpec::Asym(s) => SignInner::Asym(s.signer(&keys)?),
             SchemeSpec::Twilio(s) => SignInner::Twilio(s.signer(&keys)?),
+            SchemeSpec::HttpSig(s) => SignInner::HttpSig(s.signer(&keys)?),
         }))
     }
 
@@ -169,6 +174,8 @@ impl SchemeSpec {
         match self {
             SchemeSpec::StandardWebhooks(_) => true,
             SchemeSpec::Hmac(h) => !matches!(h.format, SignatureFormat::Single { .. }),
+            // Several signatures, one per label, are possible, but a rotation
+            // is done with one key id at a time.
             _ => false,
         }
     }
@@ -182,6 +189,7 @@ impl SchemeSpec {
             SchemeSpec::Token(_) => "token",
             SchemeSpec::Asym(a) => a.algorithm.name(),
             SchemeSpec::Twilio(_) => "twilio",
+            SchemeSpec::HttpSig(_) => "http-message-signatures",
         }
     }
 
@@ -192,6 +200,10 @@ impl SchemeSpec {
             SchemeSpec::Twilio(_) => true,
             SchemeSpec::Hmac(h) => h.content.contains(&Part::Url),
             SchemeSpec::Asym(a) => a.content.contains(&Part::Url),
+            SchemeSpec::HttpSig(h) => h.components.iter().any(|c| {
+                let c = c.trim_matches('"');
+                c.starts_with('@') && c != "@method"
+            }),
             _ => false,
         }
     }
@@ -206,6 +218,7 @@ impl SchemeSpec {
             SchemeSpec::Token(t) => vec![t.header.as_ref()],
             SchemeSpec::Asym(a) => vec![a.signature_header.as_ref()],
             SchemeSpec::Twilio(t) => vec![t.signature_header.as_ref()],
+            SchemeSpec::HttpSig(_) => vec!["signature", "signature-input"],
         }
     }
 
@@ -236,6 +249,7 @@ impl SchemeSpec {
                 .into_iter()
                 .flatten()
                 .collect(),
+            SchemeSpec::HttpSig(_) => vec!["signature-input", "signature", "content-digest"],
         };
         out.dedup();
         out
@@ -251,6 +265,12 @@ impl SchemeSpec {
                 asym::AsymAlgorithm::Ed25519 => KeyKind::Ed25519,
                 asym::AsymAlgorithm::EcdsaP256 => KeyKind::P256,
             },
+            SchemeSpec::HttpSig(h) => match h.algorithm {
+                httpsig::HttpSigAlg::Ed25519 => KeyKind::Ed25519,
+                httpsig::HttpSigAlg::EcdsaP256Sha256 => KeyKind::P256,
+                httpsig::HttpSigAlg::HmacSha256 => KeyKind::Whsec,
+                _ => KeyKind::Hmac,
+            },
             SchemeSpec::Hmac(h) if h.secret_form == crate::secret::SecretForm::Standard => {
                 KeyKind::Whsec
             }
@@ -264,6 +284,7 @@ impl SchemeSpec {
         match self {
             SchemeSpec::Token(_) => false,
             SchemeSpec::Jwt(j) => j.body_hash_claim.is_some(),
+            SchemeSpec::HttpSig(h) => h.binds_body(),
             _ => true,
         }
     }
@@ -272,7 +293,7 @@ impl SchemeSpec {
     /// signed timestamp, or a JWT's `iat`/`exp`).
     pub fn signs_time(&self) -> bool {
         match self {
-            SchemeSpec::StandardWebhooks(_) | SchemeSpec::Jwt(_) => true,
+            SchemeSpec::StandardWebhooks(_) | SchemeSpec::Jwt(_) | SchemeSpec::HttpSig(_) => true,
             SchemeSpec::Hmac(h) => h.timestamp != TimestampSource::None,
             SchemeSpec::Asym(a) => a.timestamp != TimestampSource::None,
             SchemeSpec::Token(_) | SchemeSpec::Twilio(_) => false,
@@ -307,6 +328,11 @@ impl SchemeSpec {
                 crate::request::Part::template(&a.content)
             ),
             SchemeSpec::Twilio(_) => "HMAC-SHA1 base64 of URL + sorted form parameters".into(),
+            SchemeSpec::HttpSig(h) => format!(
+                "RFC 9421 {} covering {}",
+                h.algorithm.name(),
+                h.components.join(" ")
+            ),
         }
     }
 
@@ -319,6 +345,7 @@ impl SchemeSpec {
             SchemeSpec::Token(s) => s.describe(),
             SchemeSpec::Asym(s) => s.describe(),
             SchemeSpec::Twilio(s) => s.describe(),
+            SchemeSpec::HttpSig(s) => s.describe(),
         }
     }
 }
@@ -333,6 +360,7 @@ enum Inner {
     Token(token::Verifier),
     Asym(asym::Verifier),
     Twilio(twilio::Verifier),
+    HttpSig(httpsig::Verifier),
 }
 
 impl Verifier {
@@ -346,6 +374,7 @@ impl Verifier {
             Inner::Token(v) => v.verify(req),
             Inner::Asym(v) => v.verify(req),
             Inner::Twilio(v) => v.verify(req),
+            Inner::HttpSig(v) => v.verify(req),
         }
     }
 }
@@ -366,6 +395,7 @@ enum SignInner {
     Token(token::Signer),
     Asym(asym::Signer),
     Twilio(twilio::Signer),
+    HttpSig(httpsig::Signer),
 }
 
 impl Signer {
@@ -378,6 +408,7 @@ impl Signer {
             SignInner::Token(s) => Ok(s.sign()),
             SignInner::Asym(s) => s.sign(msg),
             SignInner::Twilio(s) => s.sign(msg),
+            SignInner::HttpSig(s) => s.sign(msg),
         }
     }
 }

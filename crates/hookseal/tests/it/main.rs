@@ -6,5 +6,6 @@ mod jwt;
 mod policy;
 mod props;
 mod published;
+mod rfc9421;
 mod support;
 mod vectors;
