@@ -29,6 +29,7 @@ status=0
 "$dir/venv/bin/python" "$here/gateway.py" || status=1
 "$dir/venv/bin/python" "$here/sender.py" || status=1
 "$dir/venv/bin/python" "$here/svix_sdk.py" || status=1
+"$dir/venv/bin/python" "$here/rfc9421.py" || status=1
 bash "$here/contract.sh" || status=1
 node "$here/interop.mjs" || status=1
 node "$here/svix_sdk.mjs" || status=1

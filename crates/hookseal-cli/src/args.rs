@@ -13,7 +13,8 @@ use crate::Failure;
 #[derive(Args, Debug)]
 pub(crate) struct SchemeArgs {
     /// Provider preset (`hookseal providers` lists them), or a generic scheme:
-    /// hmac, jwt, token, ed25519, ecdsa-p256.
+    /// hmac, jwt, token, ed25519, ecdsa-p256, http-signature (RFC 9421; --algorithm
+    /// hmac-sha256, ed25519, ecdsa-p256-sha256, rsa-pss-sha512).
     #[arg(long, value_name = "NAME")]
     pub provider: String,
 
@@ -107,6 +108,23 @@ pub(crate) struct SchemeArgs {
     /// jwt: a claim that must hold the SHA-256 of the body (hex or base64url).
     #[arg(long, value_name = "CLAIM", help_heading = "Generic schemes")]
     pub body_hash_claim: Option<String>,
+
+    /// http-signature (RFC 9421): a component every signature must cover
+    /// (default @method, @target-uri, content-digest); repeatable.
+    #[arg(
+        long = "component",
+        value_name = "NAME",
+        help_heading = "Generic schemes"
+    )]
+    pub components: Vec<String>,
+
+    /// http-signature: the key id signatures must name (and `sign` writes).
+    #[arg(long, help_heading = "Generic schemes")]
+    pub keyid: Option<String>,
+
+    /// http-signature: the tag signatures must carry (and `sign` writes).
+    #[arg(long, help_heading = "Generic schemes")]
+    pub tag: Option<String>,
 }
 
 impl SchemeArgs {
@@ -150,6 +168,9 @@ impl SchemeArgs {
             issuer: self.issuer.clone(),
             audience: self.audience.clone(),
             body_hash_claim: self.body_hash_claim.clone(),
+            components: self.components.clone(),
+            keyid: self.keyid.clone(),
+            tag: self.tag.clone(),
         }
     }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::provider::{self, Preset};
 use crate::scheme::asym::{AsymAlgorithm, AsymSpec};
 use crate::scheme::hmac::{HmacSpec, SignatureFormat};
+use crate::scheme::httpsig::{HttpSigAlg, HttpSigSpec};
 use crate::scheme::jwt::{JwtAlg, JwtSpec};
 use crate::scheme::token::TokenSpec;
 use crate::scheme::{SchemeSpec, TimestampSource};
@@ -17,7 +18,14 @@ use crate::time::TimeFormat;
 use crate::{Algorithm, ConfigError, Encoding, Part, SecretForm};
 
 /// The generic schemes' names (a scheme shaped by options, not a preset).
-pub const GENERIC: &[&str] = &["hmac", "jwt", "token", "ed25519", "ecdsa-p256"];
+pub const GENERIC: &[&str] = &[
+    "hmac",
+    "jwt",
+    "token",
+    "ed25519",
+    "ecdsa-p256",
+    "http-signature",
+];
 
 /// How option names appear in error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +94,14 @@ pub struct SchemeOptions {
     pub audience: Option<String>,
     /// JWT: a claim that must hold the SHA-256 of the body.
     pub body_hash_claim: Option<String>,
+    /// `http-signature` (RFC 9421): the components every signature must
+    /// cover (default `@method`, `@target-uri`, `content-digest`).
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// `http-signature`: the key id signatures must name (and the signer writes).
+    pub keyid: Option<String>,
+    /// `http-signature`: the tag signatures must carry (and the signer writes).
+    pub tag: Option<String>,
 }
 
 /// A resolved scheme, and its preset when it is one.
@@ -122,6 +138,9 @@ impl SchemeOptions {
             (self.id_header.is_some(), "id_header"),
             (self.token_header.is_some(), "token_header"),
             (self.whsec, "whsec"),
+            (!self.components.is_empty(), "components"),
+            (self.keyid.is_some(), "keyid"),
+            (self.tag.is_some(), "tag"),
         ]
         .into_iter()
         .find(|(given, _)| *given)
@@ -131,6 +150,13 @@ impl SchemeOptions {
     /// Resolves the options to a scheme; errors name options in `names` style.
     pub fn resolve(&self, names: Names) -> Result<Resolved, ConfigError> {
         let n = |k: &str| names.n(k);
+        let name = self.provider.trim().to_ascii_lowercase();
+        if name == "http-signature" {
+            return Ok(Resolved {
+                spec: SchemeSpec::HttpSig(self.http_sig_spec(names)?),
+                preset: None,
+            });
+        }
         let algorithm = match &self.algorithm {
             None => None,
             Some(a) => Some(Algorithm::parse(a).ok_or_else(|| {
@@ -140,7 +166,6 @@ impl SchemeOptions {
                 ))
             })?),
         };
-        let name = self.provider.trim().to_ascii_lowercase();
         if let Some(preset) = provider::find(&name) {
             if let Some(opt) = self.generic_given() {
                 return Err(invalid(format!(
@@ -205,6 +230,39 @@ impl SchemeOptions {
             _ => return Err(ConfigError::UnknownProvider(self.provider.clone())),
         };
         Ok(Resolved { spec, preset: None })
+    }
+
+    fn http_sig_spec(&self, names: Names) -> Result<HttpSigSpec, ConfigError> {
+        let alg = match self.algorithm.as_deref() {
+            None => HttpSigAlg::HmacSha256,
+            Some(a) => HttpSigAlg::parse(a).ok_or_else(|| {
+                invalid(format!(
+                    "{} {a:?}: use {}",
+                    names.n("algorithm"),
+                    HttpSigAlg::ALL
+                        .iter()
+                        .map(|a| a.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?,
+        };
+        let mut spec = HttpSigSpec::new(alg);
+        if !self.components.is_empty() {
+            for c in &self.components {
+                crate::scheme::httpsig::Component::parse(c)
+                    .map_err(|e| invalid(format!("{}: {e}", names.n("components"))))?;
+            }
+            spec.components = Cow::Owned(
+                self.components
+                    .iter()
+                    .map(|c| Cow::Owned(c.clone()))
+                    .collect(),
+            );
+        }
+        spec.keyid = self.keyid.clone().map(Cow::Owned);
+        spec.tag = self.tag.clone().map(Cow::Owned);
+        Ok(spec)
     }
 
     fn require_sig_header(&self, names: Names) -> Result<String, ConfigError> {
