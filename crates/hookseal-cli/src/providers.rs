@@ -12,6 +12,20 @@ pub(crate) struct ProvidersArgs {
     json: bool,
 }
 
+/// Where a scheme reads its timestamp from the JSON body, if it does:
+/// `{"field": "webhookTimestamp", "format": "unix_millis"}`.
+fn body_timestamp(scheme: &hookseal::SchemeSpec) -> Option<serde_json::Value> {
+    match scheme {
+        hookseal::SchemeSpec::Hmac(h) => match &h.timestamp {
+            hookseal::scheme::TimestampSource::JsonBody { field, format } => {
+                Some(serde_json::json!({ "field": field, "format": format }))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 pub(crate) fn run(a: ProvidersArgs) -> Result<(), Failure> {
     for p in PRESETS {
         if a.json {
@@ -25,6 +39,7 @@ pub(crate) fn run(a: ProvidersArgs) -> Result<(), Failure> {
                 "tolerance": p.scheme.signs_time().then_some(p.tolerance),
                 "allow_ips": p.allow_ips,
                 "handshake": p.handshake.map(|h| h.describe()),
+                "body_timestamp": body_timestamp(&p.scheme),
                 "secret": p.secret_hint,
             });
             out!("{v}");

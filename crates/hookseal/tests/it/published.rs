@@ -412,6 +412,641 @@ pub static VECTORS: &[Vector<'static>] = &[
         now: 1700000000,
         ..BASE
     },
+    Vector {
+        provider: "coinbase-commerce",
+        source: "published: coinbase/coinbase-commerce-python tests/test_webhook.py (same pair in the node and php SDK tests)",
+        keys: &["30291a20-0bd1-4267-9b0f-e6e7b123c0bf"],
+        headers: &[("X-CC-Webhook-Signature", "8be7742c7d372f08a6a3224edadf18a22b65fa9e28f3f2de97376cdaa092590d")],
+        body: br#"{"id":1,"scheduled_for":"2017-01-31T20:50:02Z","attempt_number":1,"event":{"id":"24934862-d980-46cb-9402-43c81b0cdba6","type":"charge:created","api_version":"2018-03-22","created_at":"2017-01-31T20:49:02Z","data":{"code":"66BEOV2A","name":"The Sovereign Individual","description":"Mastering the Transition to the Information Age","hosted_url":"https://commerce.coinbase.com/charges/66BEOV2A","created_at":"2017-01-31T20:49:02Z","expires_at":"2017-01-31T21:04:02Z","timeline":[{"time":"2017-01-31T20:49:02Z","status":"NEW"}],"metadata":{},"pricing_type":"no_price","payments":[],"addresses":{"bitcoin":"0000000000000000000000000000000000","ethereum":"0x0000000000000000000000000000000000000000","litecoin":"3000000000000000000000000000000000","bitcoincash":"bitcoincash:000000000000000000000000000000000000000000"}}}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "gocardless",
+        source: "published: gocardless/gocardless-pro-python tests/webhooks_test.py + fixtures/webhook_body.json (trailing newline stripped, as the test does)",
+        keys: &["ED7D658C-D8EB-4941-948B-3973214F2D49"],
+        headers: &[("Webhook-Signature", "2693754819d3e32d7e8fcb13c729631f316c6de8dc1cf634d6527f1c07276e7e")],
+        body: br#"{"events":[{"id":"EV00BD05S5VM2T","created_at":"2018-07-05T09:13:51.404Z","resource_type":"subscriptions","action":"created","links":{"subscription":"SB0003JJQ2MR06"},"details":{"origin":"api","cause":"subscription_created","description":"Subscription created via the API."},"metadata":{}},{"id":"EV00BD05TB8K63","created_at":"2018-07-05T09:13:56.893Z","resource_type":"mandates","action":"created","links":{"mandate":"MD000AMA19XGEC"},"details":{"origin":"api","cause":"mandate_created","description":"Mandate created via the API."},"metadata":{}}]}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "modern-treasury",
+        source: "published: Modern-Treasury/modern-treasury-python tests/api_resources/test_webhooks.py",
+        keys: &["foo"],
+        headers: &[("X-Signature", "57e14f6f354543f0101fb06ea24df7731d90087b76651e3497345e22a3622940")],
+        body: br#"{"foo":"bar"}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "modern-treasury",
+        source: "published: Modern-Treasury/modern-treasury-python tests/api_resources/test_webhooks.py (second case)",
+        keys: &["foo"],
+        headers: &[("X-Signature", "ec1c86d16075e6937fc26d55b7dc60bac9b1178a2f714312f7c5cb13a319b0ac")],
+        body: br#"{"foo":"bar","bar":"baz","a": true}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "paystack",
+        source: "computed: Paystack docs' rule, hex HMAC-SHA512 of the body under the secret key",
+        keys: &["sk_test_hookseal_example_secret"],
+        headers: &[("x-paystack-signature", "8f1bad20163e8329b19131e7fd4a96ef431be1ce61e1b98c6cd9f78c78a1455b6e6990728431b816c7b5e90d3ff7c7013cc190f7f808bb353cd4564caf100a4a")],
+        body: br#"{"event":"charge.success","data":{"id":302961,"domain":"live","status":"success","reference":"qTPrJoy9Bx","amount":10000,"currency":"NGN"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "brex",
+        source: "computed: Brex's rule (Standard Webhooks v1) on the standard-webhooks published vector, with the secret in the bare base64 form Brex's API returns",
+        keys: &["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        headers: &[
+            ("Webhook-Id", "msg_p5jXN8AQM9LWM0D4loKWxJek"),
+            ("Webhook-Timestamp", "1614265330"),
+            ("Webhook-Signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+        ],
+        body: br#"{"test": 2432232314}"#,
+        now: 1614265330,
+        ..BASE
+    },
+    Vector {
+        provider: "brex",
+        source: "computed: Brex's rule during a secret rotation (two v1 entries; the pending secret matches the second)",
+        keys: &["tHo8w47FSXsraWLFuugxWeo0L0M01p+W"],
+        headers: &[
+            ("Webhook-Id", "msg_2Bq3kHc0x8Vb6wYz"),
+            ("Webhook-Timestamp", "1700000000"),
+            ("Webhook-Signature", "v1,MioAah2Ir+FMzME3yH6by3fDSXjdZCFsBhP8f4aSpLc= v1,Sr7o6bZ0apVsZ/iDOYrG0gZInbH4VV84tf8YLOpLeBQ="),
+        ],
+        body: br#"{"event_type":"TRANSFER_PROCESSED","transfer_id":"dptx_example","status":"PROCESSED"}"#,
+        now: 1700000120,
+        ..BASE
+    },
+    Vector {
+        provider: "pinwheel",
+        source: "computed: Pinwheel docs' rule, v2= + hex HMAC-SHA256 of v2:{x-timestamp}:{body}",
+        keys: &["hookseal-pinwheel-api-secret"],
+        headers: &[
+            ("x-timestamp", "1700000000"),
+            ("x-pinwheel-signature", "v2=23192fe7f7ae2ca90987c159604d35231fcd885039efc5e42cbc5358efbcf610"),
+        ],
+        body: br#"{"event":"account.added","event_id":"a9e7f0b4-1d2e-4c3b-9f6a-0e1d2c3b4a59","payload":{"account_id":"03d21d2e-a2bb-4b2d-a6f3-c1b4ec8b5e1e","end_user_id":"user_123"}}"#,
+        now: 1700000000,
+        ..BASE
+    },
+    Vector {
+        provider: "bolt",
+        source: "computed: Bolt docs' rule, base64 HMAC-SHA256 of the body (secret from BoltApp's Magento 2 plugin tests, used as text)",
+        keys: &["42425f51e0614482e17b6e913d74788eedb082e2e6f8067330b98ffa99adc809"],
+        headers: &[("X-Bolt-Hmac-Sha256", "g9/PMwYD4Jdke8fnqshmgxVGrlBCK3SM3LvJTyDqzJM=")],
+        body: br#"{"id":"TAb6hFi4Upjft","type":"payment","object":"transaction","data":{"reference":"B74N-PQXW-PYQ9","status":"completed"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "xero",
+        source: "computed: Xero docs' rule, base64 HMAC-SHA256 of the body (an Intent to Receive payload)",
+        keys: &["hookseal-xero-webhook-key"],
+        headers: &[("x-xero-signature", "rwcLeERaAhdfbxEES9eeLQ7TGkmnOb8XlOrH25InpBQ=")],
+        body: br#"{"events":[],"firstEventSequence":0,"lastEventSequence":0,"entropy":"S0m3r4Nd0mt3xt"}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "chargify",
+        source: "computed: Maxio/Chargify rule, hex HMAC-SHA256 of the raw form body (the dashboard's test webhook)",
+        keys: &["hookseal-site-shared-key"],
+        headers: &[
+            ("X-Chargify-Webhook-Id", "1"),
+            ("X-Chargify-Webhook-Signature-Hmac-Sha-256", "ecebc406fbdecc55adeeae4e4f02e53b3f99514d8d7ae8300b8c0f93508da2bd"),
+        ],
+        body: br#"payload[chargify]=testing&event=test"#,
+        ..BASE
+    },
+    Vector {
+        provider: "chargebee",
+        source: "computed: Chargebee's Basic-auth option, base64 of webhook_user:secret_pass",
+        keys: &["d2ViaG9va191c2VyOnNlY3JldF9wYXNz"],
+        headers: &[("Authorization", "Basic d2ViaG9va191c2VyOnNlY3JldF9wYXNz")],
+        body: br#"{"id":"ev_16BHbhF4s42tO2lK","occurred_at":1700000000,"event_type":"subscription_created","content":{}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "cashfree",
+        source: "computed: Cashfree docs' rule (and its Python SDK), base64 HMAC-SHA256 of {timestamp}{body}, timestamp in ms",
+        keys: &["cf_test_client_secret_example"],
+        headers: &[
+            ("x-webhook-timestamp", "1746427759733"),
+            ("x-webhook-signature", "iJQGTukxUaotng7sxDmWyb2Z24QEkGx5r34eG2eKUek="),
+            ("x-webhook-version", "2025-01-01"),
+        ],
+        body: br#"{"data":{"order":{"order_id":"order_OFR_2","order_amount":2.00,"order_currency":"INR"},"payment":{"cf_payment_id":"1453002795","payment_status":"SUCCESS","payment_amount":1.00}},"event_time":"2025-05-05T12:19:19+05:30","type":"PAYMENT_SUCCESS_WEBHOOK"}"#,
+        now: 1746427760,
+        ..BASE
+    },
+    Vector {
+        provider: "pusher-channels",
+        source: "computed: pusher/pusher-http-python test_validate_webhook_success_case inputs (the test computes the hex at runtime); hex HMAC-SHA256 of the body",
+        keys: &["bar"],
+        headers: &[
+            ("X-Pusher-Key", "foo"),
+            ("X-Pusher-Signature", "f60c1cfce150cddf1f17fb0f3fb57b3d49394069b336fa7d02373d5f2d7232b1"),
+        ],
+        body: br#"{"time_ms": 1000000}"#,
+        now: 1200,
+        ..BASE
+    },
+    Vector {
+        provider: "pusher-channels",
+        source: "computed: Pusher docs' rule, hex HMAC-SHA256 of a channel_occupied body",
+        keys: &["7ad3773142a6692b25b8"],
+        headers: &[
+            ("X-Pusher-Key", "278d425bdf160c739803"),
+            ("X-Pusher-Signature", "434beba6db7e2f8c37862e648e40579c3fe87eb723c339040941a1bf1848228e"),
+        ],
+        body: br#"{"time_ms":1735689600000,"events":[{"name":"channel_occupied","channel":"presence-room-1"}]}"#,
+        now: 1735689600,
+        ..BASE
+    },
+    Vector {
+        provider: "sentry",
+        source: "computed: Sentry's SentryApp.build_signature, hex HMAC-SHA256 of the body under the client secret",
+        keys: &["2d5a3e6f0b8c41f2a9d7e4c1b6f08a3d5e7c9b1a2f4d6e8c0a1b3d5f7e9c2a4b"],
+        headers: &[
+            ("Sentry-Hook-Resource", "issue"),
+            ("Sentry-Hook-Timestamp", "1735689600"),
+            ("Request-ID", "0b6f2a1e-1c7d-4b1e-9d3a-2f6c8e4a7b10"),
+            ("Sentry-Hook-Signature", "2502d75c66c24253fde1d028c23c54baf63b6bc3dcf540cfa04b80620709ca4c"),
+        ],
+        body: br#"{"action":"created","installation":{"uuid":"7a485448-a9e2-4c85-8a3c-4f44175783c9"},"data":{"issue":{"id":"1170820242","title":"Error: Unexpected token","level":"error"}},"actor":{"type":"application","id":"sentry","name":"Sentry"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "zendesk",
+        source: "computed: Zendesk docs' rule, base64 HMAC-SHA256 of {timestamp}{body} under Zendesk's published test secret (as text)",
+        keys: &["dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="],
+        headers: &[
+            ("X-Zendesk-Webhook-Signature-Timestamp", "2021-03-18T19:25:00Z"),
+            ("X-Zendesk-Webhook-Signature", "ZHekI7xAO5SVqjF4WnGxySvladsxXImSnUkU3G4eI8k="),
+        ],
+        body: br#"{"ticket":{"id":12345,"subject":"Help needed"}}"#,
+        now: 1616095500,
+        ..BASE
+    },
+    Vector {
+        provider: "zendesk",
+        source: "computed: Zendesk docs' rule on an event-subscribed (zen:event-type) body",
+        keys: &["dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="],
+        headers: &[
+            ("X-Zendesk-Webhook-Signature-Timestamp", "2024-05-01T10:15:31Z"),
+            ("X-Zendesk-Webhook-Signature", "Un2WiYu85G/2tf5MrlXNNOEfQvxs/6Y/kZoT603n60E="),
+        ],
+        body: br#"{"type":"zen:event-type:user.created","account_id":12514403,"id":"2b0c6d0a-0d4b-4d6a-9d1e-7f3c8b2a1e90","time":"2024-05-01T10:15:30Z","zendesk_event_version":"2022-11-06","subject":"zen:user:7426021880575","detail":{"id":"7426021880575","email":"jane@example.com"},"event":{}}"#,
+        now: 1714558531,
+        ..BASE
+    },
+    Vector {
+        provider: "webex",
+        source: "computed: Webex docs' rule, hex HMAC-SHA1 of the body (secret from Webex's blog, body from the docs' sample)",
+        keys: &["somesupersecretphrase"],
+        headers: &[("X-Spark-Signature", "1fc2471f4e98f3cb5b0563dc4a2542066654bbc1")],
+        body: br#"{"id":"Y2lzY29zcGFyazovL3VzL1dFQkhPT0svZjRlNjA1NjAtNjYwMi00ZmIwLWEyNWEtOTQ5ODgxNjA5NDk3","name":"New message in 'Project Unicorn' room","resource":"messages","event":"created","filter":"roomId=Y2lzY29zcGFyazovL3VzL1JPT00vYmJjZWIxYWQtNDNmMS0zYjU4LTkxNDctZjE0YmIwYzRkMTU0","orgId":"OTZhYmMyYWEtM2RjYy0xMWU1LWExNTItZmUzNDgxOWNkYzlh","createdBy":"Y2lzY29zcGFyazovL3VzL1BFT1BMRS9mNWIzNjE4Ny1jOGRkLTQ3MjctOGIyZi1mOWM0NDdmMjkwNDY","ownedBy":"creator","status":"active","created":"2015-10-18T14:26:16.000Z","data":{"id":"Y2lzY29zcGFyazovL3VzL01FU1NBR0UvOTJkYjNiZTAtNDNiZC0xMWU2LThhZTktZGQ1YjNkZmM1NjVk","roomId":"Y2lzY29zcGFyazovL3VzL1JPT00vYmJjZWIxYWQtNDNmMS0zYjU4LTkxNDctZjE0YmIwYzRkMTU0","personId":"Y2lzY29zcGFyazovL3VzL1BFT1BMRS9mNWIzNjE4Ny1jOGRkLTQ3MjctOGIyZi1mOWM0NDdmMjkwNDY","created":"2015-10-18T14:26:16+00:00"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "resend",
+        source: "published: svix libraries' test vector (Resend delivers through Svix; resend-node's verify wraps it)",
+        keys: &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        headers: &[
+            ("svix-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"),
+            ("svix-timestamp", "1614265330"),
+            ("svix-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+        ],
+        body: SW_BODY,
+        now: 1614265330,
+        ..BASE
+    },
+    Vector {
+        provider: "resend",
+        source: "computed: Standard Webhooks v1 on a Resend-shaped body (id and secret from resend-node webhooks.spec.ts)",
+        keys: &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        headers: &[
+            ("svix-id", "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"),
+            ("svix-timestamp", "1735689600"),
+            ("svix-signature", "v1,022hFOCq6LLuiLqypiLv+s2mzkCWF43puyLKi15XeYU="),
+        ],
+        body: br#"{"type":"email.sent","data":{"id":"msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"}}"#,
+        now: 1735689600,
+        ..BASE
+    },
+    Vector {
+        provider: "postmark",
+        source: "computed: Postmark's Basic HTTP authentication, base64 of pm_hook:Tr0ub4dor-3",
+        keys: &["cG1faG9vazpUcjB1YjRkb3ItMw=="],
+        headers: &[("Authorization", "Basic cG1faG9vazpUcjB1YjRkb3ItMw==")],
+        body: br#"{"RecordType":"Delivery","ServerID":23,"MessageStream":"outbound","MessageID":"00000000-0000-0000-0000-000000000000","Recipient":"john@example.com","Tag":"welcome-email","DeliveredAt":"2019-11-05T16:33:54.9070259Z","Details":"Test delivery webhook details","Metadata":{}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "juspay",
+        source: "computed: Juspay's webhook Basic auth, base64 of juspay_hook_user:S3cretPass42",
+        keys: &["anVzcGF5X2hvb2tfdXNlcjpTM2NyZXRQYXNzNDI="],
+        headers: &[("Authorization", "Basic anVzcGF5X2hvb2tfdXNlcjpTM2NyZXRQYXNzNDI=")],
+        body: br#"{"id":"evt_V2_abc123","event_name":"ORDER_SUCCEEDED","date_created":"2024-05-01T10:15:30Z","content":{"order":{"order_id":"ord_1","status":"CHARGED","amount":1.0}}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "phonepe",
+        source: "published: PhonePe/phonepe-pg-sdk-node tests/callback.test.ts (username/password; same value in phonepe-pg-sdk-python)",
+        keys: &["bc842c31a9e54efe320d30d948be61291f3ceee4766e36ab25fa65243cd76e0e"],
+        headers: &[("Authorization", "bc842c31a9e54efe320d30d948be61291f3ceee4766e36ab25fa65243cd76e0e")],
+        body: br#"{"type":"CHECKOUT_TRANSACTION_ATTEMPT_FAILED","payload":{"orderId":"OMOxx","paymentDetails":[{"paymentMode":"UPI_COLLECT"}]}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "mandrill",
+        source: "computed: Mandrill's rule (URL + sorted key+value, base64 HMAC-SHA1) for its verification POST under the fixed key test-webhook",
+        keys: &["test-webhook"],
+        headers: &[("X-Mandrill-Signature", "RkoiKvvb1/ST8DFDdTB9MQGqorM=")],
+        body: br#"mandrill_events=%5B%5D"#,
+        url: "https://example.com/webhooks/mandrill",
+        ..BASE
+    },
+    Vector {
+        provider: "mandrill",
+        source: "computed: Mandrill's rule on a send event (form-decoded values: '+' is a space)",
+        keys: &["Wq9xY2zKbL3mN5pR7tV8uA"],
+        headers: &[("X-Mandrill-Signature", "IkHfGObpdVwHClxdxDkhd/AVqJ8=")],
+        body: br#"mandrill_events=%5B%7B%22event%22%3A%22send%22%2C%22_id%22%3A%22exampleaaaaaaaaaaaaaaaaaaaaaaaaa%22%2C%22ts%22%3A1365109999%2C%22msg%22%3A%7B%22email%22%3A%22example.webhook%40mandrillapp.com%22%2C%22subject%22%3A%22This+an+example+webhook+message%22%2C%22state%22%3A%22sent%22%7D%7D%5D"#,
+        url: "https://example.com/webhooks/mandrill",
+        ..BASE
+    },
+    Vector {
+        provider: "aftership",
+        source: "computed: AfterShip docs' rule, base64 HMAC-SHA256 of the body",
+        keys: &["aftership_test_secret"],
+        headers: &[
+            ("aftership-hmac-sha256", "Y8dIe3P7ieRzJja0El/sY+DtLZG3Je8cyeUPAZjVdZw="),
+        ],
+        body: br#"{"event":"tracking_update","event_id":"3d2d0b06-1b1a-4f43-9a1c-1c8a2f5e2b3a","msg":{"id":"abc123","tag":"InTransit"},"ts":1700000000}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "alchemy",
+        source: "computed: Alchemy docs' rule, hex HMAC-SHA256 of the body (whsec_test used as text)",
+        keys: &["whsec_test"],
+        headers: &[
+            ("X-Alchemy-Signature", "76ee66bc0fa543e9a8ca98218b4b48e680e6c19c0bcbeb547258dc73f3084fb0"),
+        ],
+        body: br#"{"webhookId":"wh_octjglnywaupz6th","id":"whevt_ogrc5v64myey69ux","createdAt":"2022-02-28T17:48:53.306Z","type":"ADDRESS_ACTIVITY","event":{"network":"MATIC_MAINNET","activity":[]}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "autodesk-aps",
+        source: "computed: APS docs' rule, sha1hash= + hex HMAC-SHA1 of the body",
+        keys: &["my-aps-secret-token-0123456789"],
+        headers: &[
+            ("x-adsk-signature", "sha1hash=427850ea7d2c0ba42f356a728a7b1a70e80e800a"),
+        ],
+        body: br#"{"version":"1.0","resourceUrn":"urn:adsk.wipprod:dm.lineage:abc123","hook":{"hookId":"0f60f6a0-1f1d-11ea-8c2a-4b6ed0d5d2b5","system":"data","event":"dm.version.added"},"payload":{"name":"model.rvt"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "buildkite",
+        source: "computed: Buildkite docs' rule, timestamp=…,signature=hex HMAC-SHA256 of {ts}.{body}",
+        keys: &["my-buildkite-webhook-token"],
+        headers: &[
+            ("X-Buildkite-Event", "build.finished"),
+            ("X-Buildkite-Signature", "timestamp=1700000000,signature=6d9849e514f439b5719438244fadb5bb501b5587050ac8cd83fbcfe51dc6f433"),
+        ],
+        body: br#"{"event":"build.finished","build":{"id":"f62a1b4d-10f9-4790-bc1c-e2c3a0c80983","number":12,"state":"passed"},"pipeline":{"slug":"my-pipeline"},"sender":{"name":"Some Person"}}"#,
+        now: 1700000000,
+        ..BASE
+    },
+    Vector {
+        provider: "buildkite-token",
+        source: "computed: Buildkite docs, X-Buildkite-Token carries the webhook token as set",
+        keys: &["my-buildkite-webhook-token"],
+        headers: &[
+            ("X-Buildkite-Token", "my-buildkite-webhook-token"),
+        ],
+        body: br#"{"event":"build.finished","build":{"id":"f62a1b4d-10f9-4790-bc1c-e2c3a0c80983","number":12,"state":"passed"},"pipeline":{"slug":"my-pipeline"},"sender":{"name":"Some Person"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "castle",
+        source: "published: castle/castle-python castle/test/webhooks/verify_test.py (secret \"secret\" reproduces it; the body is a Python-dict string)",
+        keys: &["secret"],
+        headers: &[
+            ("X-Castle-Signature", "v61Bn6ItuClDcRqrr6++csm2Ub3Jfyos4BMR3PslhBY="),
+        ],
+        body: br#"{'user_traits': {}, 'policy': {}, 'data': {'location': {}, 'id': 'test', 'user_agent': {}, 'user_id': '', 'device_token': 'token', 'context': {}, 'trigger': '$login.succeeded'}, 'created_at': '2020-12-18T12:55:21.779Z', 'type': '$incident.confirmed', 'properties': {}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "circleci",
+        source: "computed: CircleCI docs' rule, v1=hex HMAC-SHA256 of the body",
+        keys: &["super-secret-1234"],
+        headers: &[
+            ("circleci-event-type", "workflow-completed"),
+            ("circleci-signature", "v1=eb6b5d8c1b139cb7521acf0d30f192594149c8b17d97ca0c258b43d530ca39d2"),
+        ],
+        body: br#"{"type":"workflow-completed","id":"3888f21b-eaa7-38e3-8f3d-75a63bba8895","happened_at":"2021-09-01T22:49:34.317Z","webhook":{"id":"cf8c4fdd-0587-4da1-b4ca-4846e9640af9","name":"Sample Webhook"},"workflow":{"id":"fda08377-fe7e-46b1-8992-3a7aaecac9c3","name":"build-test-deploy","status":"success"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "clearbit",
+        source: "computed: clearbit-ruby webhook_spec.rb inputs (key, body A-OK), sha1= + hex HMAC-SHA1",
+        keys: &["clearbit_key"],
+        headers: &[
+            ("X-Request-Signature", "sha1=1ae35ebbc019b97906099ae1389e0831256afe65"),
+        ],
+        body: b"A-OK",
+        ..BASE
+    },
+    Vector {
+        provider: "clearbit",
+        source: "computed: clearbit-ruby webhook_spec.rb inputs (JSON.dump of the spec's hash)",
+        keys: &["clearbit_key"],
+        headers: &[
+            ("X-Request-Signature", "sha1=cb1ecdd3c658fb5bd079fdaaec8c58550e95a951"),
+        ],
+        body: br#"{"id":"123","type":"person","body":null,"status":404}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "clerk",
+        source: "computed: Standard Webhooks rule with clerk/javascript webhooks.test.ts's secret, id and body at a fixed timestamp",
+        keys: &["whsec_dGVzdF9zaWduaW5nX3NlY3JldF8zMl9jaGFyc19sb25n"],
+        headers: &[
+            ("svix-id", "msg_123"),
+            ("svix-timestamp", "1700000000"),
+            ("svix-signature", "v1,kLln/mW/qoI9eUisvvoz9O/1VqBkTyNgcAAorkVSisc="),
+        ],
+        body: br#"{"type":"user.created","data":{"id":"user_123"}}"#,
+        now: 1700000000,
+        ..BASE
+    },
+    Vector {
+        provider: "frame-io",
+        source: "computed: Frame.io docs' rule v0:{ts}:{body}, v0= + hex HMAC-SHA256 (docs' example payload, minified)",
+        keys: &["fio-signing-secret-0123456789abcdef"],
+        headers: &[
+            ("X-Frameio-Request-Timestamp", "1604004499"),
+            ("X-Frameio-Signature", "v0=8db53c36c588b92a40faa4a26455bb93a2d65069a197431a260664a78cdbc2d4"),
+        ],
+        body: br#"{"account":{"id":"6f70f1bd-7e89-4a7e-b4d3-7e576585a181"},"project":{"id":"7e46e495-4444-4555-8649-bee4d391a997"},"resource":{"id":"d3075547-4e64-45f0-ad12-d075660eddd2","type":"file"},"type":"file.ready","user":{"id":"56556a3f-859f-4b38-b6c6-e8625b5da8a5"},"workspace":{"id":"378fcbf7-6f88-4224-8139-6a743ed940b2"}}"#,
+        now: 1604004499,
+        ..BASE
+    },
+    Vector {
+        provider: "go-one",
+        source: "published: Go1 docs' example request (header and 252-byte body); secret mysecretkey reproduces it",
+        keys: &["mysecretkey"],
+        headers: &[
+            ("Go1-Signature", "t=1588141753,v1=fa818dc59df5b5c7c42517dedf24d85ca2184201d03ed24bb6e2c7bf766b7e89"),
+        ],
+        body: br#"{"type":"user.create","fired_at":"2020-04-29T06:29:13+0000","data":{"id":"8191190","email":"new.user@go1.com","full_name":"New User","first_name":"New","last_name":"User","profile_picture":null,"status":null,"created_time":"1588141753","account":null}}"#,
+        now: 1588141753,
+        ..BASE
+    },
+    Vector {
+        provider: "meta-graph",
+        source: "published: WhatsApp/WhatsApp-Nodejs-SDK utils.test.ts (TEST_APP_SECRET, body test; sha256= per Meta docs)",
+        keys: &["TEST_APP_SECRET"],
+        headers: &[
+            ("X-Hub-Signature-256", "sha256=0c61947b610d4f45e65f3d680e26027121ec2413e77598bcb6cfc6e0d9888221"),
+        ],
+        body: b"test",
+        ..BASE
+    },
+    Vector {
+        provider: "meta-graph",
+        source: "computed: Meta docs' rule, sha256= + hex HMAC-SHA256 of the docs' sample user payload",
+        keys: &["meta_app_secret_example"],
+        headers: &[
+            ("X-Hub-Signature-256", "sha256=32df88ede55093e09656c1df346be3c631b7c60b863062b2473a1385feec9cfc"),
+        ],
+        body: br#"{"entry":[{"time":1520383571,"changes":[{"field":"photos","value":{"verb":"update","object_id":"10211885744794461"}}],"id":"10210299214172187","uid":"10210299214172187"}],"object":"user"}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "meta-messenger",
+        source: "computed: Meta docs' rule over the wire bytes (the \\u00e4 escapes are signed as sent)",
+        keys: &["meta_app_secret_example"],
+        headers: &[
+            ("X-Hub-Signature-256", "sha256=af7aceaba7eecd20c9a7f15facd0dc9c7d8f0e5ad652187acf04150a35607636"),
+        ],
+        body: br#"{"object":"page","entry":[{"id":"106593245568830","time":1700000000000,"messaging":[{"sender":{"id":"6543210987654321"},"recipient":{"id":"106593245568830"},"timestamp":1700000000000,"message":{"mid":"m_abc","text":"hello \u00e4\u00f6\u00e5"}}]}]}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "meta-messenger",
+        source: "published: WhatsApp/WhatsApp-Nodejs-SDK utils.test.ts (TEST_APP_SECRET, body test; sha256= per Meta docs)",
+        keys: &["TEST_APP_SECRET"],
+        headers: &[
+            ("X-Hub-Signature-256", "sha256=0c61947b610d4f45e65f3d680e26027121ec2413e77598bcb6cfc6e0d9888221"),
+        ],
+        body: b"test",
+        ..BASE
+    },
+    Vector {
+        provider: "meta-instagram",
+        source: "computed: Meta docs' rule, sha256= + hex HMAC-SHA256 of the body",
+        keys: &["instagram_app_secret_example"],
+        headers: &[
+            ("X-Hub-Signature-256", "sha256=f6f4fede1b52e809599239060d73016f6546d4f35f4a7f5ae073ea1767ac8768"),
+        ],
+        body: br#"{"object":"instagram","entry":[{"id":"17841400000000000","time":1716300000,"changes":[{"field":"comments","value":{"id":"17865799348089039","text":"nice"}}]}]}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "meta-whatsapp",
+        source: "published: WhatsApp/WhatsApp-Nodejs-SDK utils.test.ts (TEST_APP_SECRET, body test; sha256= per Meta docs)",
+        keys: &["TEST_APP_SECRET"],
+        headers: &[
+            ("X-Hub-Signature-256", "sha256=0c61947b610d4f45e65f3d680e26027121ec2413e77598bcb6cfc6e0d9888221"),
+        ],
+        body: b"test",
+        ..BASE
+    },
+    Vector {
+        provider: "x-twitter",
+        source: "computed: X rule (xdevplatform/autohook), sha256= + base64 HMAC-SHA256 of the body, DevRel sample secret",
+        keys: &["z3ZX4v7mAAUGykl3EcmkqbartmuW8VFOOzCloLx9Q45P0hLrFu"],
+        headers: &[
+            ("x-twitter-webhooks-signature", "sha256=CdwyJh7SVFXmnw6XaH5jo+mqH2NghwzhwYAK9IdmSCI="),
+        ],
+        body: br#"{"for_user_id":"2244994945","tweet_create_events":[{"id_str":"1050118621198921728","text":"hello @TwitterDev","user":{"id_str":"6253282"}}]}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "tiktok",
+        source: "computed: TikTok docs' rule, t=…,s=hex HMAC-SHA256 of {t}.{body} (docs' example payload and t)",
+        keys: &["tiktok_client_secret_example"],
+        headers: &[
+            ("TikTok-Signature", "t=1633174587,s=8a572dab139c140ff188959eb67010d051c9cac5836e220e5dd66f399f9982cc"),
+        ],
+        body: br#"{"client_key":"bwo2m45353a6k85","event":"authorization.removed","create_time":1615338610,"user_openid":"act.example12345Example12345Example","content":"{\"reason\": 1 }"}"#,
+        now: 1633174587,
+        ..BASE
+    },
+    Vector {
+        provider: "heroku",
+        source: "computed: Heroku docs' rule, base64 HMAC-SHA256 of the body",
+        keys: &["heroku_webhook_secret_example"],
+        headers: &[
+            ("Heroku-Webhook-Hmac-SHA256", "l/h94RXOJ2+Vs6K/M030X2TpHPbtwEIz3nepZLjDVnE="),
+        ],
+        body: br#"{"action":"create","actor":{"email":"user@example.com","id":"01234567-89ab-cdef-0123-456789abcdef"},"data":{"app":{"name":"example-app"},"status":"succeeded","version":42},"id":"11111111-2222-3333-4444-555555555555","resource":"release","webhook_metadata":{"event":{"include":"api:release"}}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "hostedhooks",
+        source: "computed: HostedHooks docs' rule, t=…,s=hex HMAC-SHA256 of {t}.{body}",
+        keys: &["hostedhooks_endpoint_secret_example"],
+        headers: &[
+            ("HostedHooks-Signature", "t=1623436092,s=50faad16c9f26ddd50d44f0a82319c93422ef90cd4cc2b34d12f673beb6ed8e7"),
+        ],
+        body: br#"{"type":"user.created","version":"1.0","created":"2021-06-11T18:28:12Z","data":{"id":42,"email":"jane@example.com"}}"#,
+        now: 1623436092,
+        ..BASE
+    },
+    Vector {
+        provider: "launchdarkly",
+        source: "computed: LaunchDarkly docs' rule, hex HMAC-SHA256 of the body (docs' sample payload, abridged)",
+        keys: &["ld_webhook_secret_example"],
+        headers: &[
+            ("X-LD-Signature", "3c386837c033e0a9dda88929f0b9285b281e4a29e8cc752497b1689e82683052"),
+        ],
+        body: br#"{"_id":"57c0a8e29969090743529965","date":1472243938774,"accesses":[{"action":"updateName","resource":"proj/alexis:env/test"}],"kind":"environment","name":"Testing","description":"- Changed the name from ~~Test~~ to *Testing*","titleVerb":"changed the name of"}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "mongodb-atlas",
+        source: "computed: Atlas docs' rule, base64 HMAC-SHA1 of the body",
+        keys: &["atlas_webhook_secret_example"],
+        headers: &[
+            ("X-MMS-Event", "alert.open"),
+            ("X-MMS-Signature", "Bab4rdPqCloHpmjZ10F8lrPzsao="),
+        ],
+        body: br#"{"id":"5b2c5c6b0b7a9a1b2c3d4e5f","groupId":"5b2c5c6b0b7a9a1b2c3d4e00","eventTypeName":"OUTSIDE_METRIC_THRESHOLD","created":"2024-01-01T00:00:00Z","updated":"2024-01-01T00:00:00Z","status":"OPEN","humanReadable":"Project: demo Organization: demo"}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "signal-sciences",
+        source: "computed: Fastly NGWAF docs' rule, hex HMAC-SHA256 of the body",
+        keys: &["sigsci_signing_key_example"],
+        headers: &[
+            ("X-SigSci-Signature", "717f7b503ae98e266b16e539bf492bdb3499788c14f896d25217e126dc6101ca"),
+        ],
+        body: br#"{"created":"2022-12-09T10:43:54-08:00","type":"flag","payload":{"id":"5e3a1b2c","remoteIP":"203.0.113.7","type":"XSS"},"link":"https://dashboard.signalsciences.net/corps/example/sites/www/events/5e3a1b2c"}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "sonatype-nexus-iq",
+        source: "computed: Sonatype docs' rule and secret foo, hex HMAC-SHA1 of the docs' application-evaluation payload (compact)",
+        keys: &["foo"],
+        headers: &[
+            ("X-Nexus-Webhook-Id", "iq:applicationEvaluation"),
+            ("X-Nexus-Webhook-Delivery", "7f4a6dde-5c68-4999-bcc0-a62f3fb8ae48"),
+            ("X-Nexus-Webhook-Signature", "e37cf082b30fb0533bc26af95afe49cca699f1ba"),
+        ],
+        body: br#"{"timestamp":"2015-05-05T23:40:12.345+0000","initiator":"admin","applicationEvaluation":{"policyEvaluationId":"debceb1d-9209-485d-8d07-bd5390de7ef5","stage":"build","ownerId":"6a454175-f55d-4d33-ba44-90ac3af2e8b8","evaluationDate":"2015-05-05T23:40:12Z","affectedComponentCount":10,"criticalComponentCount":2,"severeComponentCount":5,"moderateComponentCount":3,"outcome":"fail"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "terraform-cloud",
+        source: "computed: HCP Terraform docs' rule, hex HMAC-SHA512 of the docs' sample payload with the docs' example token",
+        keys: &["bfa620013597e9c30c179037ad74527a4956a561"],
+        headers: &[
+            ("X-TFE-Notification-Signature", "ae908ace28b76c6970e296cf7472a6017a5ee20453cb66be92df2b8b0b200553390fc1cc8372f7889c93908950141cde0c9a200a25e397ac596401a074810aa2"),
+        ],
+        body: br#"{"payload_version":1,"notification_configuration_id":"nc-123","run_url":"https://app.terraform.io/api/v2/runs/run-234","run_id":"run-234","run_message":"Add five new queue workers","run_created_at":"2019-01-25T18:34:00.000Z","run_created_by":"sample-user","workspace_id":"ws-xyz","workspace_name":"my-workspace","organization_name":"acme-org","notifications":[{"message":"Run Planned","trigger":"run:completed","run_status":"planned","run_updated_at":"2019-01-25T18:37:04.000Z","run_updated_by":"sample-user"}]}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "trend-micro-conformity",
+        source: "computed: Conformity docs' rule, hex HMAC-SHA256 of the body (token used as text)",
+        keys: &["c2VjcmV0LXRva2Vu"],
+        headers: &[
+            ("X-Conformity-Signature", "686e3aa07fc5e4fbdf488066256a3b1b106d333a0bd3d19f209d0676bf442132"),
+        ],
+        body: br#"{"id":"ccc:abc-123:RDS-018:RDS:us-east-1:db-1","status":"FAILURE","riskLevel":"HIGH"}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "woocommerce",
+        source: "computed: WC_Webhook::generate_signature, base64 HMAC-SHA256 of the body",
+        keys: &["wc_secret_XYZ"],
+        headers: &[
+            ("X-WC-Webhook-Topic", "order.updated"),
+            ("X-WC-Webhook-Signature", "MNxIc9uKsH0oAD/e8CGEUvIWXsYFHBfiT52ey75AvuI="),
+        ],
+        body: br#"{"id":123,"status":"processing","total":"29.99"}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "bigcommerce",
+        source: "computed: BigCommerce docs' rule, v1,base64 HMAC-SHA256 of {id}.{ts}.{body}, client secret as text",
+        keys: &["bc_client_secret_abc123"],
+        headers: &[
+            ("webhook-id", "msg_2a6f1a0b-0c4e-4b7a-9f1e-1b2c3d4e5f60"),
+            ("webhook-timestamp", "1700000000"),
+            ("webhook-signature", "v1,xl4mhhly8BPhqTF7Rj2JEOysUso9HmiWagSElHBLYdI="),
+        ],
+        body: br#"{"store_id":"11111","producer":"stores/abcde","scope":"store/order/statusUpdated","data":{"type":"order","id":173331},"hash":"3f9ea420af83450d7ef9f78b08c8af25b2213637","created_at":1700000000}"#,
+        now: 1700000000,
+        ..BASE
+    },
+    Vector {
+        provider: "openai",
+        source: "published: openai/openai-python tests/api_resources/test_webhooks.py (also openai-java/-ruby/-go)",
+        keys: &["whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c="],
+        headers: &[
+            ("webhook-id", "wh_685c059ae39c8190af8c71ed1022a24d"),
+            ("webhook-timestamp", "1750861210"),
+            ("webhook-signature", "v1,gUAg4R2hWouRZqRQG4uJypNS8YK885G838+EHb4nKBY="),
+        ],
+        body: br#"{"id": "evt_685c059ae3a481909bdc86819b066fb6", "object": "event", "created_at": 1750861210, "type": "response.completed", "data": {"id": "resp_123"}}"#,
+        now: 1750861210,
+        ..BASE
+    },
+    Vector {
+        provider: "vercel",
+        source: "computed: Vercel docs' rule, hex HMAC-SHA1 of the body",
+        keys: &["vercel_wh_secret_9f8e7d"],
+        headers: &[
+            ("x-vercel-signature", "cd0adc436db828dd892d6b69e0bd35ace4633e09"),
+        ],
+        body: br#"{"id":"evt_4S2dgcX5bD6yG1","type":"deployment.succeeded","createdAt":1700000000000,"payload":{"deployment":{"id":"dpl_123"}}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "pipedrive",
+        source: "computed: Pipedrive docs (http_auth_user/http_auth_password as Basic auth), base64 of pd_hook_user:Sup3r-S3cret!",
+        keys: &["cGRfaG9va191c2VyOlN1cDNyLVMzY3JldCE="],
+        headers: &[
+            ("Authorization", "Basic cGRfaG9va191c2VyOlN1cDNyLVMzY3JldCE="),
+        ],
+        body: br#"{"meta":{"action":"change","entity":"deal","version":"2.0"},"data":{"id":42}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "vmware-workspace-one",
+        source: "computed: Basic auth per ngrok-docs vmware integration page, base64 of hookuser:hookpass",
+        keys: &["aG9va3VzZXI6aG9va3Bhc3M="],
+        headers: &[
+            ("Authorization", "Basic aG9va3VzZXI6aG9va3Bhc3M="),
+        ],
+        body: br#"{"EventId":1,"EventType":"Device Enrolled"}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "trello",
+        source: "computed: Trello docs' rule, base64 HMAC-SHA1 of {body}{callbackURL}",
+        keys: &["trello_oauth_secret_0123456789abcdef"],
+        headers: &[
+            ("X-Trello-Webhook", "jyFAdmbi6XY/rW3sRxRRe4gP/bQ="),
+        ],
+        body: br#"{"action":{"id":"5f1e0000000000000000abcd","type":"updateCard","data":{"card":{"id":"5f1e00000000000000000001","name":"Ship it"}}},"model":{"id":"5f1e00000000000000000000","name":"Roadmap"}}"#,
+        url: "https://example.com/trello/hook?board=roadmap",
+        ..BASE
+    },
 ];
 
 /// The rows of one provider.
