@@ -341,14 +341,9 @@ impl SigningScheme {
         let kind = match self {
             SigningScheme::StandardWebhooks => KeyKind::Whsec,
             SigningScheme::StandardWebhooksEd25519 => KeyKind::StandardEd25519,
-            SigningScheme::Provider(_) => match self.spec() {
-                Ok(SchemeSpec::StandardWebhooks(_)) => KeyKind::Whsec,
-                Ok(SchemeSpec::Asym(a)) => match a.algorithm {
-                    hookseal::scheme::asym::AsymAlgorithm::Ed25519 => KeyKind::Ed25519,
-                    hookseal::scheme::asym::AsymAlgorithm::EcdsaP256 => KeyKind::P256,
-                },
-                _ => KeyKind::Hmac,
-            },
+            // The kind the preset's scheme takes (a whsec_, a hex or base64
+            // key, an Ed25519 or P-256 pair), as the library says.
+            SigningScheme::Provider(_) => self.spec().map_or(KeyKind::Hmac, |s| s.key_kind()),
             _ => KeyKind::Hmac,
         };
         generate(kind).secret

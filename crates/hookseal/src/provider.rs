@@ -1669,6 +1669,79 @@ pub static PRESETS: &[Preset] = &[
         secret_hint: "the app's OAuth secret as text (needs --url: the registered callback URL)",
         event_type: Some(EventTypeAt::Json(B("/action/type"))),
     },
+    // Source: Adyen docs, "Verify HMAC signatures" (webhooks with the signature in
+    // the HmacSignature header: Balance Platform, Management API); the key is hex.
+    // Standard payment notifications sign fields of each item instead: not this preset.
+    Preset {
+        name: "adyen",
+        title: "Adyen (HmacSignature header: Balance Platform, Management API webhooks)",
+        scheme: SchemeSpec::Hmac(HmacSpec {
+            algorithm: Algorithm::Sha256,
+            encoding: Encoding::Base64,
+            signature_header: B("HmacSignature"),
+            format: SignatureFormat::Single { prefix: B("") },
+            content: B(parts::BODY),
+            timestamp: NO_TS,
+            id_header: None,
+            secret_form: SecretForm::Hex,
+        }),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the HMAC key from the Customer Area, hex",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
+    },
+    // Source: Microsoft Teams docs, "Create Outgoing Webhooks" (Authorization: HMAC
+    // <base64>, keyed with the base64-decoded security token).
+    Preset {
+        name: "microsoft-teams",
+        title: "Microsoft Teams outgoing webhooks",
+        scheme: SchemeSpec::Hmac(HmacSpec {
+            algorithm: Algorithm::Sha256,
+            encoding: Encoding::Base64,
+            signature_header: B("Authorization"),
+            format: SignatureFormat::Single { prefix: B("HMAC ") },
+            content: B(parts::BODY),
+            timestamp: NO_TS,
+            id_header: None,
+            secret_form: SecretForm::Standard,
+        }),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the security token Teams shows once (base64, decoded before use)",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
+    },
+    // Source: WorkOS docs, "Webhooks: validating requests" and workos-python
+    // tests/test_webhooks.py (t= in milliseconds, 180 s as the SDKs).
+    Preset {
+        name: "workos",
+        title: "WorkOS (3 min window)",
+        scheme: hmac(
+            "WorkOS-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            pairs(',', "t", "v1"),
+            parts::TS_DOT_BODY,
+            TimestampSource::SignatureHeaderMillis,
+            None,
+        ),
+        allow_ips: &[
+            "3.217.146.166/32",
+            "23.21.184.92/32",
+            "34.204.154.149/32",
+            "44.213.245.178/32",
+            "44.215.236.82/32",
+            "50.16.203.9/32",
+            "52.1.251.34/32",
+            "52.21.49.187/32",
+            "174.129.36.47/32",
+        ],
+        tolerance: 180,
+        handshake: None,
+        secret_hint: "the endpoint's webhook secret as text",
+        event_type: Some(EventTypeAt::Json(B("/event"))),
+    },
 ];
 
 /// The provider table of the README, generated from the rows (a test keeps

@@ -104,8 +104,11 @@ pub(crate) fn fill_random(buf: &mut [u8]) {
 pub enum SecretForm {
     /// The UTF-8 text is the key.
     Text,
-    /// `whsec_` + base64; the decoded bytes are the key.
+    /// `whsec_` + base64 (the prefix optional, as Microsoft Teams and Brex
+    /// show bare base64); the decoded bytes are the key.
     Standard,
+    /// Hexadecimal; the decoded bytes are the key (Adyen's HMAC keys).
+    Hex,
 }
 
 impl SecretForm {
@@ -114,6 +117,18 @@ impl SecretForm {
         match self {
             SecretForm::Text => Secret::from_text(text),
             SecretForm::Standard => Secret::from_standard(text),
+            SecretForm::Hex => {
+                let t = text.trim();
+                if t.is_empty() {
+                    return Err(ConfigError::EmptySecret);
+                }
+                let bytes = crate::codec::hex_decode(t).ok_or_else(|| {
+                    ConfigError::InvalidKey(
+                        "the key is hexadecimal (an even number of 0-9a-f)".into(),
+                    )
+                })?;
+                Secret::from_bytes(bytes)
+            }
         }
     }
 }

@@ -93,6 +93,8 @@ pub enum TimestampSource {
     },
     /// The timestamp key of a key=value signature header (Stripe `t=`, Paddle `ts=`).
     SignatureHeader,
+    /// The same in Unix milliseconds (WorkOS `t=1632409405772`).
+    SignatureHeaderMillis,
     /// A top-level field of a JSON body (Linear's `webhookTimestamp`).
     JsonBody {
         /// Field name.
@@ -430,8 +432,17 @@ pub(crate) fn read_timestamp<'a>(
         TimestampSource::Header { name, format } => {
             (name, Cow::Borrowed(req.header_str(name)?), *format)
         }
-        TimestampSource::SignatureHeader => match from_sig {
-            Some(t) => ("signature", Cow::Borrowed(t), TimeFormat::UnixSeconds),
+        TimestampSource::SignatureHeader | TimestampSource::SignatureHeaderMillis => match from_sig
+        {
+            Some(t) => (
+                "signature",
+                Cow::Borrowed(t),
+                if *src == TimestampSource::SignatureHeaderMillis {
+                    TimeFormat::UnixMillis
+                } else {
+                    TimeFormat::UnixSeconds
+                },
+            ),
             None => {
                 return Err(malformed_header(
                     "signature",
@@ -471,6 +482,7 @@ pub(crate) fn write_timestamp(src: &TimestampSource, unix: i64) -> Option<(Optio
         TimestampSource::None | TimestampSource::JsonBody { .. } => None,
         TimestampSource::Header { name, format } => Some((Some(name), format.format(unix))),
         TimestampSource::SignatureHeader => Some((None, unix.to_string())),
+        TimestampSource::SignatureHeaderMillis => Some((None, (unix * 1000).to_string())),
     }
 }
 

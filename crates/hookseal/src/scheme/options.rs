@@ -343,7 +343,12 @@ impl SchemeOptions {
         let mut timestamp = self.timestamp_source(names)?;
         let content = self.content_parts()?;
         if pairs && timestamp == TimestampSource::None && content.contains(&Part::Timestamp) {
-            timestamp = TimestampSource::SignatureHeader;
+            // The pair's timestamp, in the form --timestamp-format names.
+            timestamp = if self.timestamp_format.as_deref() == Some("unix-ms") {
+                TimestampSource::SignatureHeaderMillis
+            } else {
+                TimestampSource::SignatureHeader
+            };
         }
         if content.contains(&Part::Timestamp) && timestamp == TimestampSource::None {
             return Err(invalid(format!(

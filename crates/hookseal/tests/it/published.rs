@@ -1047,6 +1047,31 @@ pub static VECTORS: &[Vector<'static>] = &[
         url: "https://example.com/trello/hook?board=roadmap",
         ..BASE
     },
+    Vector {
+        provider: "adyen",
+        source: "published: Adyen/adyen-python-api-library test/UtilTest.py (test_is_valid_hmac_payload)",
+        keys: &["44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"],
+        headers: &[("HmacSignature", "fX74xUdztFmaXAn3IusMFFUBUSkLmDQUK0tm8xL6ZTU=")],
+        body: include_bytes!("fixtures/adyen_merchant_created.json"),
+        ..BASE
+    },
+    Vector {
+        provider: "microsoft-teams",
+        source: "computed: Microsoft's published sample key (docs, OfficeDev sample AuthProvider.cs) over a Bot Framework message; Microsoft publishes no body for its sample signature",
+        keys: &["vqF0En+Z0ucuRTM/01o2GuhMH3hKKk/N2bOmlM31zaA="],
+        headers: &[("Authorization", "HMAC NFyowF8irR+5xg/qXxQ4uxPh1T6KF7ZfvSLXookwN3U=")],
+        body: include_bytes!("fixtures/teams_outgoing_message.json"),
+        ..BASE
+    },
+    Vector {
+        provider: "workos",
+        source: "published: workos/workos-python tests/test_webhooks.py",
+        keys: &["1lyKDzhJjuCkIscIWqkSe4YsQ"],
+        headers: &[("WorkOS-Signature", "t=1632409405772, v1=67612f0e74f008b436a13b00266f90ef5c13f9cbcf6262206f5f4a539ff61702")],
+        body: include_bytes!("fixtures/workos_connection_activated.json"),
+        now: 1632409405 + 60,
+        ..BASE
+    },
 ];
 
 /// The rows of one provider.

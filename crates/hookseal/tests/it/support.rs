@@ -117,7 +117,7 @@ pub fn key_pair(p: &Preset) -> (String, String) {
     static KEYS: std::sync::OnceLock<Vec<(KeyKind, keys::GeneratedKey)>> =
         std::sync::OnceLock::new();
     let all = KEYS.get_or_init(|| {
-        [KeyKind::Whsec, KeyKind::Ed25519, KeyKind::P256]
+        [KeyKind::Whsec, KeyKind::Hmac, KeyKind::Ed25519, KeyKind::P256]
             .into_iter()
             .map(|k| (k, keys::generate(k)))
             .collect()
@@ -127,7 +127,7 @@ pub fn key_pair(p: &Preset) -> (String, String) {
             g.secret.clone(),
             g.public.clone().unwrap_or(g.secret.clone()),
         ),
-        None => ("a-shared-secret".into(), "a-shared-secret".into()),
+        None => unreachable!("every key kind a scheme takes is generated above"),
     }
 }
 

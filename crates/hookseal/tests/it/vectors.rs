@@ -125,6 +125,43 @@ fn published_requests_changed_are_refused() {
         ..*razorpay
     };
     assert_eq!(other_secret.verify(), Err(Reason::SignatureMismatch));
+    // Adyen's key is hex: either case works, anything else is a clear error.
+    let adyen = row("adyen");
+    let lower = adyen.keys[0].to_ascii_lowercase();
+    let lower = Vector {
+        keys: &[&lower],
+        ..*adyen
+    };
+    assert_eq!(lower.verify(), Ok(()));
+    let spec = hookseal::provider::find("adyen").unwrap().scheme.clone();
+    let err = hookseal::Policy::builder(spec)
+        .secret("not-hex")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("hexadecimal"), "{err}");
+    // Microsoft Teams' token is base64 of the key: used as text it does not verify.
+    let teams = row("microsoft-teams");
+    let mut spec = hookseal::provider::find("microsoft-teams")
+        .unwrap()
+        .scheme
+        .clone();
+    if let hookseal::SchemeSpec::Hmac(h) = &mut spec {
+        h.secret_form = hookseal::SecretForm::Text;
+    }
+    let p = hookseal::Policy::builder(spec)
+        .secret(teams.keys[0])
+        .build()
+        .unwrap();
+    assert!(p
+        .verify(&hookseal::Request::new(&teams.headers, teams.body), 0)
+        .is_err());
+    // WorkOS' timestamp is in milliseconds: outside its 3 minutes, refused.
+    let workos = row("workos");
+    let late = Vector {
+        now: 1632409405 + 181,
+        ..*workos
+    };
+    assert_eq!(late.verify(), Err(Reason::TimestampTooOld));
 }
 
 /// Orange Logic signs SHA-512 when so configured; the value computed
