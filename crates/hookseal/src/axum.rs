@@ -62,6 +62,7 @@ struct Config {
     on_reject: Option<RejectHook>,
     public_url: Option<String>,
     handshake: Option<(Handshake, String)>,
+    verify_token: Option<String>,
 }
 
 /// Verifies webhooks before the handler runs. Cheap to clone.
@@ -80,6 +81,7 @@ impl VerifyLayer {
                 on_reject: None,
                 public_url: None,
                 handshake: None,
+                verify_token: None,
             }),
         }
     }
@@ -91,6 +93,7 @@ impl VerifyLayer {
             on_reject: arc.on_reject.clone(),
             public_url: arc.public_url.clone(),
             handshake: arc.handshake.clone(),
+            verify_token: arc.verify_token.clone(),
         });
         f(&mut cfg);
         VerifyLayer { cfg: Arc::new(cfg) }
@@ -118,6 +121,13 @@ impl VerifyLayer {
     pub fn handshake(self, h: Handshake, secret: impl Into<String>) -> Self {
         let s = secret.into();
         self.map(|c| c.handshake = Some((h, s)))
+    }
+
+    /// The token the provider's unsigned subscription handshake must carry
+    /// (Meta's `hub.verify_token`).
+    pub fn verify_token(self, token: impl Into<String>) -> Self {
+        let t = token.into();
+        self.map(|c| c.verify_token = Some(t))
     }
 }
 
@@ -203,6 +213,11 @@ pub fn handshake_response(reply: crate::provider::HandshakeReply) -> Response<Bo
         header::CONTENT_TYPE,
         HeaderValue::from_static(reply.content_type),
     );
+    // Echoed challenges are the caller's text: never sniffed as markup.
+    r.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     r
 }
 
@@ -250,6 +265,18 @@ where
             // A wrong source is refused before its body is read.
             if let Err(r) = cfg.policy.check_ip(remote_ip) {
                 return Ok(refuse(&cfg, r));
+            }
+            // An unsigned handshake (a GET echoing the provider's challenge).
+            if let Some((h, _)) = &cfg.handshake {
+                let query = parts.uri.query().unwrap_or("");
+                if let Some(reply) = h.unsigned_reply(
+                    parts.method.as_str(),
+                    query,
+                    &parts.headers,
+                    cfg.verify_token.as_deref(),
+                ) {
+                    return Ok(handshake_response(reply));
+                }
             }
             if cfg.policy.needs_url() && cfg.public_url.is_none() {
                 // The Host header is the client's to choose; signing schemes that

@@ -38,6 +38,39 @@ pub enum Handshake {
     DiscordPing,
     /// Twitch EventSub: message type `webhook_callback_verification` → the challenge as text.
     TwitchChallenge,
+    /// Okta event hooks: a GET carrying the configured credential and
+    /// `X-Okta-Verification-Challenge: C` → `{"verification":"C"}`.
+    OktaVerification,
+    /// Meta (Graph API, Messenger, Instagram, WhatsApp), unsigned: a GET with
+    /// `hub.mode=subscribe&hub.verify_token=T&hub.challenge=C` → `C`, when `T`
+    /// is the source's verify token (any, when none is configured).
+    MetaHubChallenge,
+    /// Dropbox, unsigned: `GET ?challenge=C` → `C` as text (with `nosniff`).
+    DropboxChallenge,
+    /// Nylas, unsigned: `GET ?challenge=C` → `C`.
+    NylasChallenge,
+    /// Worldline, unsigned: a GET with `X-GCS-Webhooks-Endpoint-Verification: C` → `C`.
+    WorldlineVerification,
+}
+
+/// The longest challenge echoed back (providers send 16-64 characters).
+const MAX_CHALLENGE: usize = 256;
+
+/// A challenge worth echoing: short, printable ASCII, no quotes or angle
+/// brackets (it is reflected into a response body).
+fn echoable(c: &str) -> Option<&str> {
+    (!c.is_empty()
+        && c.len() <= MAX_CHALLENGE
+        && c.bytes()
+            .all(|b| b.is_ascii_graphic() && !b"\"'<>&\\".contains(&b)))
+    .then_some(c)
+}
+
+/// The first value of `name` in a query string, form-decoded.
+fn query_param(query: &str, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// A reply to a handshake.
@@ -59,6 +92,68 @@ impl Handshake {
             Handshake::ZoomUrlValidation => "endpoint.url_validation: HMAC of plainToken",
             Handshake::DiscordPing => "PING type 1: PONG",
             Handshake::TwitchChallenge => "webhook_callback_verification: echo the challenge",
+            Handshake::OktaVerification => {
+                "GET X-Okta-Verification-Challenge: {\"verification\": …}"
+            }
+            Handshake::MetaHubChallenge => "GET hub.challenge (hub.verify_token checked): echo",
+            Handshake::DropboxChallenge => "GET ?challenge=: echo",
+            Handshake::NylasChallenge => "GET ?challenge=: echo",
+            Handshake::WorldlineVerification => "GET X-GCS-Webhooks-Endpoint-Verification: echo",
+        }
+    }
+
+    /// Whether the provider sends its handshake unsigned (answered before
+    /// verification, and only to a GET: an echo of a value the caller chose,
+    /// which proves nothing and grants nothing).
+    pub fn unsigned(self) -> bool {
+        matches!(
+            self,
+            Handshake::MetaHubChallenge
+                | Handshake::DropboxChallenge
+                | Handshake::NylasChallenge
+                | Handshake::WorldlineVerification
+        )
+    }
+
+    /// The reply to an unsigned handshake: a GET with the provider's query or
+    /// header. `verify_token`: Meta's, when the source has one (then the
+    /// request's must match it).
+    pub fn unsigned_reply(
+        self,
+        method: &str,
+        query: &str,
+        headers: &dyn crate::Headers,
+        verify_token: Option<&str>,
+    ) -> Option<HandshakeReply> {
+        if !self.unsigned() || !method.eq_ignore_ascii_case("GET") {
+            return None;
+        }
+        let text = |body: &str| HandshakeReply {
+            status: 200,
+            content_type: "text/plain",
+            body: body.to_string(),
+        };
+        match self {
+            Handshake::MetaHubChallenge => {
+                if query_param(query, "hub.mode")? != "subscribe" {
+                    return None;
+                }
+                if let Some(want) = verify_token {
+                    let got = query_param(query, "hub.verify_token")?;
+                    if !crate::secret::ct_eq(got.as_bytes(), want.as_bytes()) {
+                        return None;
+                    }
+                }
+                Some(text(echoable(&query_param(query, "hub.challenge")?)?))
+            }
+            Handshake::DropboxChallenge | Handshake::NylasChallenge => {
+                Some(text(echoable(&query_param(query, "challenge")?)?))
+            }
+            Handshake::WorldlineVerification => {
+                let v = headers.get("X-GCS-Webhooks-Endpoint-Verification")?;
+                Some(text(echoable(std::str::from_utf8(v).ok()?.trim())?))
+            }
+            _ => None,
         }
     }
 
@@ -104,6 +199,16 @@ impl Handshake {
                 }
                 Some(reply("application/json", r#"{"type":1}"#.to_string()))
             }
+            Handshake::OktaVerification => {
+                let c = headers.get("X-Okta-Verification-Challenge")?;
+                let c = std::str::from_utf8(c).ok()?.trim();
+                let out = serde_json::json!({ "verification": echoable(c)? });
+                Some(reply("application/json", out.to_string()))
+            }
+            Handshake::MetaHubChallenge
+            | Handshake::DropboxChallenge
+            | Handshake::NylasChallenge
+            | Handshake::WorldlineVerification => None,
             Handshake::TwitchChallenge => {
                 let t = headers.get("Twitch-Eventsub-Message-Type")?;
                 if t != b"webhook_callback_verification" {
@@ -222,6 +327,9 @@ const PINWHEEL_V2: &[Part] = &[
 ];
 /// `{body}{url}` (Trello: the body, then the registered callback URL).
 const BODY_URL: &[Part] = &[Part::Body, Part::Url];
+
+// (none needed: every row uses an existing parts:: template)
+// (none: every row uses an existing parts:: template)
 
 /// Every preset.
 pub static PRESETS: &[Preset] = &[
@@ -1285,7 +1393,7 @@ pub static PRESETS: &[Preset] = &[
     // Source: https://developers.facebook.com/docs/graph-api/webhooks/getting-started
     Preset {
         name: "meta-graph",
-        title: "Meta Graph API webhooks (GET verify-token handshake not handled)",
+        title: "Meta Graph API webhooks",
         scheme: hmac(
             "X-Hub-Signature-256",
             Algorithm::Sha256,
@@ -1297,14 +1405,14 @@ pub static PRESETS: &[Preset] = &[
         ),
         allow_ips: &[],
         tolerance: 300,
-        handshake: None,
+        handshake: Some(Handshake::MetaHubChallenge),
         secret_hint: "the Meta app secret, as text",
         event_type: Some(EventTypeAt::Json(B("/object"))),
     },
     // Source: https://developers.facebook.com/docs/messenger-platform/webhooks
     Preset {
         name: "meta-messenger",
-        title: "Meta Messenger Platform (GET verify-token handshake not handled)",
+        title: "Meta Messenger Platform",
         scheme: hmac(
             "X-Hub-Signature-256",
             Algorithm::Sha256,
@@ -1316,14 +1424,14 @@ pub static PRESETS: &[Preset] = &[
         ),
         allow_ips: &[],
         tolerance: 300,
-        handshake: None,
+        handshake: Some(Handshake::MetaHubChallenge),
         secret_hint: "the Meta app secret, as text",
         event_type: Some(EventTypeAt::Json(B("/object"))),
     },
     // Source: https://developers.facebook.com/docs/instagram-platform/webhooks
     Preset {
         name: "meta-instagram",
-        title: "Meta Instagram Platform (GET verify-token handshake not handled)",
+        title: "Meta Instagram Platform",
         scheme: hmac(
             "X-Hub-Signature-256",
             Algorithm::Sha256,
@@ -1335,14 +1443,14 @@ pub static PRESETS: &[Preset] = &[
         ),
         allow_ips: &[],
         tolerance: 300,
-        handshake: None,
+        handshake: Some(Handshake::MetaHubChallenge),
         secret_hint: "the Instagram or Meta app secret, as text",
         event_type: Some(EventTypeAt::Json(B("/object"))),
     },
     // Source: WhatsApp/WhatsApp-Nodejs-SDK src/utils.ts + src/__tests__/utils.test.ts
     Preset {
         name: "meta-whatsapp",
-        title: "Meta WhatsApp Cloud API (GET verify-token handshake not handled)",
+        title: "Meta WhatsApp Cloud API",
         scheme: hmac(
             "X-Hub-Signature-256",
             Algorithm::Sha256,
@@ -1354,7 +1462,7 @@ pub static PRESETS: &[Preset] = &[
         ),
         allow_ips: &[],
         tolerance: 300,
-        handshake: None,
+        handshake: Some(Handshake::MetaHubChallenge),
         secret_hint: "the Meta app secret, as text",
         event_type: Some(EventTypeAt::Json(B("/object"))),
     },
@@ -1742,6 +1850,432 @@ pub static PRESETS: &[Preset] = &[
         secret_hint: "the endpoint's webhook secret as text",
         event_type: Some(EventTypeAt::Json(B("/event"))),
     },
+    // Source: Dropbox developers, "Webhooks" reference (X-Dropbox-Signature:
+    // hex HMAC-SHA256 of the body with the app secret; GET ?challenge= echo).
+    Preset {
+        name: "dropbox",
+        title: "Dropbox (file-change webhooks)",
+        scheme: hmac(
+            "X-Dropbox-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: Some(Handshake::DropboxChallenge),
+        secret_hint: "the app secret from the App Console, as text",
+        event_type: None,
+    },
+    // Source: Nylas v3 docs, "Notifications" (x-nylas-signature: hex
+    // HMAC-SHA256 of the body with the webhook_secret; GET ?challenge= echo).
+    Preset {
+        name: "nylas",
+        title: "Nylas (API v3 webhooks)",
+        scheme: hmac(
+            "X-Nylas-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: Some(Handshake::NylasChallenge),
+        secret_hint: "the webhook_secret returned when the webhook was created, as text",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
+    },
+    // Source: Okta developer docs, "Event hooks" and "Secure hooks" (a static
+    // credential in the Authorization header; the one-time verification GET
+    // carries it and X-Okta-Verification-Challenge).
+    Preset {
+        name: "okta",
+        title: "Okta event hooks (Authorization credential)",
+        scheme: SchemeSpec::Token(TokenSpec {
+            header: B("Authorization"),
+            prefix: B(""),
+        }),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: Some(Handshake::OktaVerification),
+        secret_hint: "the Authorization value set on the event hook, e.g. Basic dXNlcjpwYXNz",
+        event_type: None,
+    },
+    // Source: Worldline Connect docs, "Webhooks" and connect-sdk-python3
+    // signature_validator.py (X-GCS-Signature: base64 HMAC-SHA256 of the body).
+    Preset {
+        name: "worldline",
+        title: "Worldline Connect / Direct (X-GCS-Signature)",
+        scheme: hmac(
+            "X-GCS-Signature",
+            Algorithm::Sha256,
+            Encoding::Base64,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: Some(Handshake::WorldlineVerification),
+        secret_hint: "the webhooks secret key from the Configuration Center, as text",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
+    },
+    // Source: elevenlabs/elevenlabs-python src/elevenlabs/webhooks_custom.py, tests/test_webhooks.py
+    Preset {
+        name: "elevenlabs",
+        title: "ElevenLabs (t=…,v0=… pairs, 30 min tolerance as the SDK)",
+        scheme: hmac(
+            "ElevenLabs-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            pairs(',', "t", "v0"),
+            parts::TS_DOT_BODY,
+            TimestampSource::SignatureHeader,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 1800,
+        handshake: None,
+        secret_hint: "the webhook signing secret as text",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
+    },
+    // Source: https://replicate.com/docs/topics/webhooks/verify-webhook ; replicate/replicate-javascript lib/util.js validateWebhook
+    Preset {
+        name: "replicate",
+        title: "Replicate (Standard Webhooks, webhook-* headers)",
+        scheme: SchemeSpec::StandardWebhooks(StandardSpec {
+            style: HeaderStyle::Webhook,
+        }),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "whsec_<base64> from GET /v1/webhooks/default/secret",
+        event_type: None,
+    },
+    // Source: lithic-com/lithic-python src/lithic/resources/webhooks.py (standardwebhooks), tests/api_resources/test_webhooks.py
+    Preset {
+        name: "lithic",
+        title: "Lithic (Standard Webhooks, webhook-* headers)",
+        scheme: SchemeSpec::StandardWebhooks(StandardSpec {
+            style: HeaderStyle::Webhook,
+        }),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the webhook signing secret whsec_<base64>",
+        event_type: Some(EventTypeAt::Json(B("/event_type"))),
+    },
+    // Source: https://developer.helpscout.com/webhooks/ ; helpscout/helpscout-api-php src/Webhooks/IncomingWebhook.php
+    Preset {
+        name: "help-scout",
+        title: "Help Scout (HMAC-SHA1, base64)",
+        scheme: hmac(
+            "X-HelpScout-Signature",
+            Algorithm::Sha1,
+            Encoding::Base64,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the webhook's secret key as text",
+        event_type: Some(EventTypeAt::Header(B("X-HelpScout-Event"))),
+    },
+    // Source: https://docs.lemonsqueezy.com/help/webhooks/signing-requests
+    Preset {
+        name: "lemon-squeezy",
+        title: "Lemon Squeezy",
+        scheme: hmac(
+            "X-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the webhook's signing secret as text",
+        event_type: Some(EventTypeAt::Header(B("X-Event-Name"))),
+    },
+    // Source: https://www.checkout.com/docs/developer-resources/webhooks/manage-webhooks
+    Preset {
+        name: "checkout-com",
+        title: "Checkout.com (Cko-Signature)",
+        scheme: hmac(
+            "Cko-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the webhook's secret (signature) key as text",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
+    },
+    // Source: https://developers.notion.com/reference/webhooks
+    Preset {
+        name: "notion",
+        title: "Notion (the unsigned verification_token POST is not accepted)",
+        scheme: hmac(
+            "X-Notion-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            single("sha256="),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the verification_token Notion posted to the endpoint, as text",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
+    },
+    // Source: https://developer.clickup.com/docs/webhooksignature
+    Preset {
+        name: "clickup",
+        title: "ClickUp",
+        scheme: hmac(
+            "X-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the webhook.secret returned when the webhook was created, as text",
+        event_type: Some(EventTypeAt::Json(B("/event"))),
+    },
+    // Source: https://cal.com/docs/developing/guides/automation/webhooks
+    Preset {
+        name: "cal-com",
+        title: "Cal.com (signed only when a secret is set)",
+        scheme: hmac(
+            "X-Cal-Signature-256",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the secret set on the Cal.com webhook, as text",
+        event_type: Some(EventTypeAt::Json(B("/triggerEvent"))),
+    },
+    // Source: https://docs.withpersona.com/v2022-09-01/docs/best-practices (Checking Signatures)
+    Preset {
+        name: "persona",
+        title: "Persona (t=…,v1=…; during rotation only the last group is checked)",
+        scheme: hmac(
+            "Persona-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            pairs(',', "t", "v1"),
+            parts::TS_DOT_BODY,
+            TimestampSource::SignatureHeader,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the webhook secret wbhsec_… as text",
+        event_type: Some(EventTypeAt::Json(B("/data/attributes/name"))),
+    },
+    // Source: https://docs.customer.io/api/webhooks/ (securely verifying requests)
+    Preset {
+        name: "customer-io",
+        title: "Customer.io (reporting webhooks)",
+        scheme: hmac(
+            "X-CIO-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            single(""),
+            parts::V0_TS_BODY,
+            ts_header("X-CIO-Timestamp", TimeFormat::UnixSeconds),
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the reporting webhook's signing key as text",
+        event_type: Some(EventTypeAt::Json(B("/metric"))),
+    },
+    // Source: https://stytch.com/docs/guides/webhooks/getting-started (verify with Svix)
+    Preset {
+        name: "stytch",
+        title: "Stytch (events delivered by Svix, svix-* headers)",
+        scheme: SchemeSpec::StandardWebhooks(StandardSpec {
+            style: HeaderStyle::Svix,
+        }),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the endpoint's signing secret whsec_<base64>",
+        event_type: None,
+    },
+    // Source: sanity-io/webhook-toolkit src/signature.ts ; https://www.sanity.io/docs/webhooks
+    Preset {
+        name: "sanity",
+        title: "Sanity (GROQ-powered webhooks)",
+        scheme: hmac(
+            "sanity-webhook-signature",
+            Algorithm::Sha256,
+            Encoding::Base64Url,
+            pairs(',', "t", "v1"),
+            parts::TS_DOT_BODY,
+            TimestampSource::SignatureHeaderMillis,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the webhook's secret set in sanity.io/manage (API > Webhooks), as text",
+        event_type: None,
+    },
+    // Source: https://docs.knock.app/developer-tools/outbound-webhooks/overview (knocklabs/docs outbound-webhooks/overview.mdx)
+    Preset {
+        name: "knock",
+        title: "Knock (outbound webhooks)",
+        scheme: hmac(
+            "x-knock-signature",
+            Algorithm::Sha256,
+            Encoding::Base64,
+            pairs(',', "t", "s"),
+            parts::TS_DOT_BODY,
+            TimestampSource::SignatureHeaderMillis,
+            None,
+        ),
+        allow_ips: &["3.138.92.104", "18.116.161.231", "3.19.195.170"],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the webhook's signing secret from the Knock dashboard (Platform > Webhooks), as text",
+        event_type: Some(EventTypeAt::Header(B("x-knock-event"))),
+    },
+    // Source: liveblocks/liveblocks packages/liveblocks-node/src/webhooks.ts ; https://liveblocks.io/docs/platform/webhooks
+    Preset {
+        name: "liveblocks",
+        title: "Liveblocks (webhook-* headers, Standard Webhooks scheme)",
+        scheme: SchemeSpec::StandardWebhooks(StandardSpec {
+            style: HeaderStyle::Webhook,
+        }),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "whsec_<base64> signing secret from the Liveblocks dashboard webhooks page",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
+    },
+    // Source: https://loops.so/docs/webhooks
+    Preset {
+        name: "loops",
+        title: "Loops (webhook-* headers, Standard Webhooks scheme)",
+        scheme: SchemeSpec::StandardWebhooks(StandardSpec {
+            style: HeaderStyle::Webhook,
+        }),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "whsec_<base64> signing secret from Loops Settings > Webhooks",
+        event_type: Some(EventTypeAt::Json(B("/eventName"))),
+    },
+    // Source: https://docs.attio.com/rest-api/guides/webhooks (Authenticating)
+    Preset {
+        name: "attio",
+        title: "Attio (Attio-Signature; X-Attio-Signature is a duplicate)",
+        scheme: hmac(
+            "Attio-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the webhook's secret from Attio developer settings (or the create-webhook response), as text",
+        event_type: None,
+    },
+    // Source: https://docs.gusto.com/app-integrations/docs/webhooks (Verifying event integrity)
+    Preset {
+        name: "gusto",
+        title: "Gusto Embedded (webhook subscriptions)",
+        scheme: hmac(
+            "X-Gusto-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the subscription's verification_token, as text",
+        event_type: Some(EventTypeAt::Json(B("/event_type"))),
+    },
+    // Source: https://developers.rewardful.com/webhooks/signed-webhooks
+    Preset {
+        name: "rewardful",
+        title: "Rewardful",
+        scheme: hmac(
+            "X-Rewardful-Signature",
+            Algorithm::Sha256,
+            Encoding::Hex,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the endpoint's Signing Secret from Rewardful's Webhooks page, as text",
+        event_type: None,
+    },
+    // Source: https://www.twilio.com/docs/segment/connections/destinations/catalog/actions-webhook (and .../catalog/webhooks)
+    Preset {
+        name: "segment",
+        title: "Segment Webhooks destination (shared secret, HMAC-SHA1)",
+        scheme: hmac(
+            "X-Signature",
+            Algorithm::Sha1,
+            Encoding::Hex,
+            single(""),
+            parts::BODY,
+            NO_TS,
+            None,
+        ),
+        allow_ips: &[],
+        tolerance: 300,
+        handshake: None,
+        secret_hint: "the Shared Secret set on the Webhooks destination, as text",
+        event_type: Some(EventTypeAt::Json(B("/type"))),
+    },
 ];
 
 /// The provider table of the README, generated from the rows (a test keeps
@@ -1837,6 +2371,62 @@ mod tests {
             .body
             .contains("70c1f2e2e6ca2d39297490d1f9142c7d701415ea8e6151f6562a08fa657a40ff"));
         assert!(Handshake::ZoomUrlValidation.reply(&h, b"{}", "s").is_none());
+    }
+
+    #[test]
+    fn unsigned_handshakes_echo_only_what_is_safe() {
+        let none: Vec<(&str, &str)> = vec![];
+        let meta = Handshake::MetaHubChallenge;
+        let q = "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meatyhamhock";
+        let r = meta
+            .unsigned_reply("GET", q, &none, Some("meatyhamhock"))
+            .unwrap();
+        assert_eq!((r.status, r.body.as_str()), (200, "1158201444"));
+        assert!(meta.unsigned_reply("GET", q, &none, None).is_some());
+        assert!(meta
+            .unsigned_reply("GET", q, &none, Some("other"))
+            .is_none());
+        assert!(meta
+            .unsigned_reply("POST", q, &none, Some("meatyhamhock"))
+            .is_none());
+        let unsub = q.replace("subscribe", "unsubscribe");
+        assert!(meta.unsigned_reply("GET", &unsub, &none, None).is_none());
+        for h in [Handshake::DropboxChallenge, Handshake::NylasChallenge] {
+            let r = h
+                .unsigned_reply("GET", "challenge=abc%2D123", &none, None)
+                .unwrap();
+            assert_eq!(r.body, "abc-123");
+            // Reflected text: no markup, no quotes, nothing long.
+            for bad in [
+                "challenge=%3Cscript%3E",
+                "challenge=a%22b",
+                "challenge=",
+                "x=1",
+            ] {
+                assert!(h.unsigned_reply("GET", bad, &none, None).is_none(), "{bad}");
+            }
+            let long = format!("challenge={}", "a".repeat(300));
+            assert!(h.unsigned_reply("GET", &long, &none, None).is_none());
+        }
+        let wl = vec![("X-GCS-Webhooks-Endpoint-Verification", "r4nd0m-V4lue")];
+        let r = Handshake::WorldlineVerification
+            .unsigned_reply("GET", "", &wl, None)
+            .unwrap();
+        assert_eq!(r.body, "r4nd0m-V4lue");
+        // Signed handshakes are never answered unsigned.
+        for h in [Handshake::OktaVerification, Handshake::SlackUrlVerification] {
+            assert!(!h.unsigned());
+            assert!(h.unsigned_reply("GET", "challenge=x", &wl, None).is_none());
+        }
+        let okta = vec![(
+            "X-Okta-Verification-Challenge",
+            "We-eYhbnK0DydQ8gq1Zpe0ZHWUoz2GbiHC1KVR8h",
+        )];
+        let r = Handshake::OktaVerification.reply(&okta, b"", "s").unwrap();
+        assert_eq!(
+            r.body,
+            r#"{"verification":"We-eYhbnK0DydQ8gq1Zpe0ZHWUoz2GbiHC1KVR8h"}"#
+        );
     }
 
     #[test]

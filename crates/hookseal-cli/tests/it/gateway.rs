@@ -1232,3 +1232,71 @@ fn a_bad_source_in_the_config_file_stops_the_start_with_a_clear_error() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn providers_get_handshakes_are_answered_and_nothing_else_is() {
+    let s = start("gw-get-handshakes", &[]);
+    for def in [
+        json!({ "name": "dbx", "provider": "dropbox", "secrets": ["dbx-app-secret"] }),
+        json!({ "name": "meta", "provider": "meta-graph", "secrets": ["meta-app-secret"], "verify_token": "meatyhamhock" }),
+        json!({ "name": "okta", "provider": "okta", "secrets": ["Basic YWRtaW46c3VwZXJzZWNyZXQ="] }),
+        json!({ "name": "gh", "provider": "github", "secrets": ["gh-secret"] }),
+    ] {
+        let (code, v) = s.call("POST", "/api/v1/sources", Some(def.clone()));
+        assert_eq!(code, 201, "{def}: {v}");
+    }
+    let body_of = |t: &str| t.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    // Dropbox: the challenge echoed as text, never sniffed.
+    let (code, text) = get_raw(&s.addr, "/in/dbx?challenge=abc123", &[]);
+    assert_eq!((code, body_of(&text).as_str()), (200, "abc123"), "{text}");
+    assert!(text
+        .to_ascii_lowercase()
+        .contains("x-content-type-options: nosniff"));
+    let (code, text) = get_raw(
+        &s.addr,
+        "/in/dbx?challenge=%3Cscript%3Ealert(1)%3C/script%3E",
+        &[],
+    );
+    assert_eq!(code, 405, "markup is not echoed: {text}");
+    // The events themselves still need the signature.
+    let (code, _) = post(&s.addr, "/in/dbx", &[], b"{}");
+    assert_eq!(code, 401);
+    // Meta: only with the source's verify token.
+    let q = "/in/meta?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=";
+    let (code, text) = get_raw(&s.addr, &format!("{q}meatyhamhock"), &[]);
+    assert_eq!(
+        (code, body_of(&text).as_str()),
+        (200, "1158201444"),
+        "{text}"
+    );
+    let (code, _) = get_raw(&s.addr, &format!("{q}guess"), &[]);
+    assert_eq!(code, 405);
+    // The verify token is part of the definition the API shows.
+    let (_, v) = s.call("GET", "/api/v1/sources/meta", None);
+    assert_eq!(v["verify_token"], "meatyhamhock", "{v}");
+    // Okta: its verification GET carries the hook's credential.
+    let challenge = (
+        "X-Okta-Verification-Challenge",
+        "We-eYhbnK0DydQ8gq1Zpe0ZHWUoz2GbiHC1KVR8h",
+    );
+    let (code, text) = get_raw(
+        &s.addr,
+        "/in/okta",
+        &[
+            ("Authorization", "Basic YWRtaW46c3VwZXJzZWNyZXQ="),
+            challenge,
+        ],
+    );
+    assert_eq!(code, 200, "{text}");
+    assert_eq!(
+        body_of(&text),
+        r#"{"verification":"We-eYhbnK0DydQ8gq1Zpe0ZHWUoz2GbiHC1KVR8h"}"#
+    );
+    let (code, _) = get_raw(&s.addr, "/in/okta", &[challenge]);
+    assert_eq!(code, 401, "without the credential");
+    // A provider without a GET handshake, and an unknown source.
+    let (code, text) = get_raw(&s.addr, "/in/gh?challenge=x", &[]);
+    assert_eq!(code, 405, "{text}");
+    assert!(text.to_ascii_lowercase().contains("allow: post"));
+    assert_eq!(get_raw(&s.addr, "/in/nope?challenge=x", &[]).0, 404);
+}

@@ -294,13 +294,13 @@ fn budget_kib(cfg: &IngressConfig) -> u32 {
 
 /// The gateway's route, documented for the API's OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(receive))]
+#[openapi(paths(receive, handshake))]
 pub struct InboundDoc;
 
 /// The `/in/{source}` routes.
 pub fn router(ingress: Arc<Ingress>) -> Router {
     Router::new()
-        .route("/in/{source}", post(receive))
+        .route("/in/{source}", post(receive).get(handshake))
         .with_state(ingress)
 }
 
@@ -368,6 +368,78 @@ fn replay_key(
         }
     };
     Some(crate::store::Dedup { key, until, digest })
+}
+
+/// A provider's registration handshake sent as a GET: answered without a
+/// signature where the provider sends none (Meta's `hub.challenge`, checked
+/// against the source's `verify_token`; Dropbox's and Nylas' `challenge`;
+/// Worldline's verification header), or after verifying the request's
+/// credential (Okta). Anything else is 405: events are POSTed.
+#[utoipa::path(get, path = "/in/{source}", tag = "inbound",
+    params(("source" = String, Path, description = "The source's name")),
+    responses(
+        (status = 200, description = "The handshake's answer (the provider's challenge)", body = String, content_type = "text/plain"),
+        (status = 401, description = "Missing or invalid credential", body = String, content_type = "text/plain"),
+        (status = 403, description = "The client address is not allowed", body = String, content_type = "text/plain"),
+        (status = 404, description = "No such source", body = String, content_type = "text/plain"),
+        (status = 405, description = "Not a handshake this source's provider sends: events are POSTed", body = String, content_type = "text/plain")
+    ))]
+async fn handshake(
+    State(ing): State<Arc<Ingress>>,
+    Path(name): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let Some(live) = ing.sources.get(&name) else {
+        ing.metrics.unknown_source();
+        return plain(404, "not found");
+    };
+    let (parts, _) = req.into_parts();
+    let client = hookseal::ip::client_ip(peer.ip(), &parts.headers, &ing.trusted, ing.proxy_header);
+    if let Err(r) = live.policy.check_ip(client) {
+        return ing.refuse(&live, r, client);
+    }
+    let not_allowed = || {
+        let mut r = plain(405, "method not allowed: events are POSTed");
+        r.headers_mut()
+            .insert(header::ALLOW, http::HeaderValue::from_static("POST"));
+        r
+    };
+    let Some((h, secrets)) = &live.handshake else {
+        return not_allowed();
+    };
+    let query = parts.uri.query().unwrap_or("");
+    if h.unsigned() {
+        return match h.unsigned_reply(
+            "GET",
+            query,
+            &parts.headers,
+            live.def.verify_token.as_deref(),
+        ) {
+            Some(reply) => handshake_response(reply),
+            None => not_allowed(),
+        };
+    }
+    // A handshake that carries the source's credential (Okta): verified
+    // like an event, with no body.
+    let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
+    let url = match &live.def.public_url {
+        Some(origin) => format!("{}{path}", origin.trim_end_matches('/')),
+        None => String::new(),
+    };
+    let mut request = hookseal::Request::new(&parts.headers, b"")
+        .with_method("GET")
+        .with_url(&url);
+    if let Some(ip) = client {
+        request = request.with_remote_ip(ip);
+    }
+    if let Err(r) = live.policy.verify(&request, now_ms() / 1000) {
+        return ing.refuse(&live, r, client);
+    }
+    match h.reply(&parts.headers, b"", &secrets[0].0) {
+        Some(reply) => handshake_response(reply),
+        None => not_allowed(),
+    }
 }
 
 /// A provider's webhook, verified against the source's policy on its raw

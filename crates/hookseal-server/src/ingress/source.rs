@@ -61,6 +61,11 @@ pub struct SourceConfig {
     /// The public origin providers call (schemes that sign the URL).
     #[serde(default)]
     pub public_url: Option<String>,
+    /// The token a provider's unsigned subscription handshake must carry
+    /// (Meta's `hub.verify_token`); without one, any is answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 256, pattern = "^[!-~]+$")]
+    pub verify_token: Option<String>,
     /// How long (s) a signed id is remembered (default 1 day); for schemes
     /// that sign neither an id nor a timestamp, setting it turns replay
     /// protection on (see SECURITY.md).
@@ -355,6 +360,12 @@ impl SourceConfig {
         }
         if let Some(at) = &self.event_type {
             at.check().map_err(|e| anyhow::anyhow!("source {n}: {e}"))?;
+        }
+        if let Some(t) = &self.verify_token {
+            anyhow::ensure!(
+                (1..=256).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_graphic()),
+                "source {n}: verify_token: 1-256 visible ASCII characters"
+            );
         }
         if let Some(d) = self.dedup_secs {
             anyhow::ensure!(

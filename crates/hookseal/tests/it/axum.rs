@@ -237,3 +237,57 @@ fn url_signing_schemes_need_the_public_url() {
         assert_eq!(post(addr, &h, form, None).0, want, "{public:?}");
     }
 }
+
+/// One HTTP/1.1 GET; returns (status, headers and body as text).
+fn get(addr: SocketAddr, target: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let req = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+#[test]
+fn unsigned_get_handshakes_are_answered_before_verification() {
+    use hookseal::axum::VerifyLayer;
+    let meta = provider::find("meta-graph").unwrap();
+    let policy = Policy::builder(meta.scheme.clone())
+        .secret("app-secret")
+        .build()
+        .unwrap();
+    let layer = VerifyLayer::new(Arc::new(policy))
+        .handshake(meta.handshake.unwrap(), "app-secret")
+        .verify_token("meatyhamhock");
+    let app = axum::Router::new()
+        .route(
+            "/webhook",
+            axum::routing::post(|| async { "ok" }).get(|| async { "handler" }),
+        )
+        .layer(layer);
+    let (addr, _rt) = serve(app);
+    let (status, text) = get(
+        addr,
+        "/webhook?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meatyhamhock",
+    );
+    assert_eq!(status, 200, "{text}");
+    assert!(text.ends_with("\r\n\r\n1158201444"), "{text}");
+    assert!(text
+        .to_ascii_lowercase()
+        .contains("x-content-type-options: nosniff"));
+    // Another token is not the subscription: verified like any request, refused.
+    let (status, _) = get(
+        addr,
+        "/webhook?hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess",
+    );
+    assert_eq!(status, 401);
+    // An unsigned POST is refused as ever.
+    assert_eq!(post(addr, &[], b"{}", None).0, 401);
+}

@@ -1072,6 +1072,249 @@ pub static VECTORS: &[Vector<'static>] = &[
         now: 1632409405 + 60,
         ..BASE
     },
+    Vector {
+        provider: "dropbox",
+        source: "computed: Dropbox's documented rule (hex HMAC-SHA256 of the body with the app secret), the current payload shape",
+        keys: &["app_secret_abc123"],
+        headers: &[("X-Dropbox-Signature", "e9c2d22d64fdf2717d2c9e9dc10f31de73ab5d7427869d0d05b953ffb7299f2e")],
+        body: br#"{"list_folder": {"accounts": ["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"]}, "delta": {"users": [12345678]}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "nylas",
+        source: "computed: Nylas v3's documented rule (hex HMAC-SHA256 of the body with the webhook_secret)",
+        keys: &["nylas_wh_secret_5c1e"],
+        headers: &[("x-nylas-signature", "beccb84634627c1a6eb9c20c9a41900634e495890ce427b621ec9717bbb40ee8")],
+        body: br#"{"specversion":"1.0","type":"message.created","source":"/google/emails/realtime","id":"mock-id-1700000000","time":1700000000,"data":{"application_id":"app_123","object":{"id":"msg_abc","grant_id":"grant_xyz","object":"message"}}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "okta",
+        source: "computed: Okta's secure-hooks guide (Authorization: Basic base64(admin:supersecret), compared as set)",
+        keys: &["Basic YWRtaW46c3VwZXJzZWNyZXQ="],
+        headers: &[("Authorization", "Basic YWRtaW46c3VwZXJzZWNyZXQ=")],
+        body: br#"{"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","data":{"events":[{"uuid":"7b0fb8e6-0000-11ee-0000-000000000000","eventType":"user.session.start"}]}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "worldline",
+        source: "published: Worldline-Global-Collect/connect-sdk-python3 tests/unit/test_web_hooks_helper.py + tests/resources/webhooks/valid-body",
+        keys: &["hello+world"],
+        headers: &[("X-GCS-Signature", "2S7doBj/GnJnacIjSJzr5fxGM5xmfQyFAwxv1I53ZEk="), ("X-GCS-KeyId", "dummy-key-id")],
+        body: include_bytes!("fixtures/worldline_payment_paid.json"),
+        ..BASE
+    },
+    Vector {
+        provider: "elevenlabs",
+        source: "published: elevenlabs-python tests/test_webhooks.py test_construct_event_mocked_time (inputs; signature recomputed)",
+        keys: &["test_secret"],
+        headers: &[
+            ("ElevenLabs-Signature", "t=1600000000,v0=f8a0d1dc33ee963cb54d2f31514555995e93313c9d2042c030adbb82b87fae13"),
+        ],
+        body: br#"{"event_type": "speech.completed", "id": "123456"}"#,
+        now: 1600000000,
+        ..BASE
+    },
+    Vector {
+        provider: "replicate",
+        source: "published: replicate-javascript index.test.ts, validateWebhook (Svix test vector)",
+        keys: &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        headers: &[
+            ("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"),
+            ("webhook-timestamp", "1614265330"),
+            ("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+        ],
+        body: br#"{"test": 2432232314}"#,
+        now: 1614265330,
+        ..BASE
+    },
+    Vector {
+        provider: "lithic",
+        source: "published: lithic-python tests/api_resources/test_webhooks.py",
+        keys: &["whsec_zlFsbBZ8Xcodlpcu6NDTdSzZRLSdhkst"],
+        headers: &[
+            ("webhook-id", "msg_2Lh9KRb0pzN4LePd3XiA4v12Axj"),
+            ("webhook-timestamp", "1676312382"),
+            ("webhook-signature", "v1,Dwa0AHInLL3XFo2sxcHamOQDrJNi7F654S3L6skMAOI="),
+        ],
+        body: br#"{"card_token":"sit Lorem ipsum, accusantium repellendus possimus","created_at":"elit. placeat libero architecto molestias, sit","account_token":"elit.","issuer_decision":"magnam, libero esse Lorem ipsum magnam, magnam,","tokenization_attempt_id":"illum dolor repellendus libero esse accusantium","wallet_decisioning_info":{"device_score":"placeat architecto"},"digital_wallet_token_metadata":{"status":"reprehenderit dolor","token_requestor_id":"possimus","payment_account_info":{"account_holder_data":{"phone_number":"libero","email_address":"nobis molestias, veniam culpa! quas elit. quas libero esse architecto placeat"},"pan_unique_reference":"adipisicing odit magnam, odit"}}}"#,
+        now: 1676312382,
+        ..BASE
+    },
+    Vector {
+        provider: "help-scout",
+        source: "published: helpscout-api-php tests/Webhooks/IncomingWebhookTest.php testCreateIncomingWebhook (inputs; signature recomputed)",
+        keys: &["asdffdsa"],
+        headers: &[
+            ("X-HelpScout-Signature", "YhXKie6t+YQPJLRzdKWwTPsJN2w="),
+            ("X-HelpScout-Event", "helpscout.test"),
+        ],
+        body: br#"{"id":123}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "lemon-squeezy",
+        source: "computed: hex HMAC-SHA256 of the body, Lemon Squeezy docs (signing requests)",
+        keys: &["lemon-signing-secret"],
+        headers: &[
+            ("X-Signature", "9a2b034ffc26dbecf630f01edfada001f340dc77d633d4dd4829d2579f367ab1"),
+            ("X-Event-Name", "order_created"),
+        ],
+        body: br#"{"meta":{"event_name":"order_created"},"data":{"type":"orders","id":"1"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "checkout-com",
+        source: "computed: hex HMAC-SHA256 of the body, Checkout.com docs (manage webhooks)",
+        keys: &["cko-webhook-secret-key"],
+        headers: &[
+            ("Cko-Signature", "e7fc9813f5bbe22af8c369252e875da3c4917960482c8ed4106280360801cde6"),
+        ],
+        body: br#"{"id":"evt_az5sblvku4ge3dwpztvyizgcau","type":"payment_approved","data":{"id":"pay_mbabizu24mvu3mela5njyhpit4"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "notion",
+        source: "computed: sha256= hex HMAC-SHA256 of the body keyed by verification_token, Notion webhooks docs",
+        keys: &["secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBl"],
+        headers: &[
+            ("X-Notion-Signature", "sha256=3a3095ee8da6bf19b7f0155e8e93867f9ec2594278366ddd8d2195beb5e9a59e"),
+        ],
+        body: br#"{"id":"367cba44-b6f3-4c92-81e7-6a2e9659efd4","timestamp":"2024-12-05T23:55:34.285Z","type":"page.created","entity":{"id":"153104cd-477e-809d-8dc4-ff2d96ae3090","type":"page"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "clickup",
+        source: "computed: hex HMAC-SHA256 of the docs' example body, ClickUp webhook signature docs",
+        keys: &["clickup-webhook-secret"],
+        headers: &[
+            ("X-Signature", "ab4b8cec8258a06b5eeb53871cff3879ce21cc76d4c84189ec82a94ba4e7a69e"),
+        ],
+        body: br#"{"webhook_id":"7689a169-a000-4985-8676-6902b96d6627","event":"taskCreated","task_id":"c0j"}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "cal-com",
+        source: "computed: hex HMAC-SHA256 of the body, Cal.com webhooks docs",
+        keys: &["calcom-webhook-secret"],
+        headers: &[
+            ("X-Cal-Signature-256", "c20abd4498b0db875238c3760dfc699bcb711bfb332d89505226d8a1fb55406e"),
+        ],
+        body: br#"{"triggerEvent":"BOOKING_CREATED","createdAt":"2023-05-24T09:30:00.000Z","payload":{"uid":"bFJeNb2uX8ANpT3JL5EfXw"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "persona",
+        source: "computed: t=…,v1=hex HMAC-SHA256 of {t}.{body}, Persona docs (checking signatures)",
+        keys: &["wbhsec_7a1e0c9f-test-secret"],
+        headers: &[
+            ("Persona-Signature", "t=1614271440,v1=41e45f109ab61a4f2f546afd63bfe171571fe20947fcd63b2fd25273d7da26a4"),
+        ],
+        body: br#"{"data":{"type":"event","id":"evt_XGuYWp7WbMFVaLAtx6ogLuGa","attributes":{"name":"inquiry.completed","payload":{"data":{"type":"inquiry","id":"inq_2CVZ4HyVg7qaboXz2PUHknAn"}}}}}"#,
+        now: 1614271440,
+        ..BASE
+    },
+    Vector {
+        provider: "customer-io",
+        source: "computed: hex HMAC-SHA256 of v0:{ts}:{body}, Customer.io reporting webhooks docs",
+        keys: &["cio-reporting-signing-key"],
+        headers: &[
+            ("X-CIO-Timestamp", "1692288000"),
+            ("X-CIO-Signature", "cfa5c231e9a0ec1c6a5ac0d401c8c720badd625e4d32ce304ebd9741a2b98d08"),
+        ],
+        body: br#"{"data":{"customer_id":"42","email_address":"test@example.com"},"event_id":"01E4C4C6P79C12J5A6KPE6XNFD","metric":"sent","object_type":"email","timestamp":1692288000}"#,
+        now: 1692288000,
+        ..BASE
+    },
+    Vector {
+        provider: "stytch",
+        source: "computed: Svix v1 rule (Stytch delivers events through Svix)",
+        keys: &["whsec_c3R5dGNoLXRlc3Qtc2lnbmluZy1rZXktMzJieXRlcyE="],
+        headers: &[
+            ("svix-id", "msg_2bVG6q5Zb6BEYhyq6b3XUA2P0zz"),
+            ("svix-timestamp", "1704067200"),
+            ("svix-signature", "v1,TstaEH+HzCsLENPRsh9GLVuA0v4aBB+ADAyT9D04uD8="),
+        ],
+        body: br#"{"action":"CREATE","event_id":"event-test-d8cbd0ef-22b5-4f60-9e3c-ea7a1a9d1f12","object_type":"user","source":"DASHBOARD","timestamp":"2024-01-01T00:00:00Z"}"#,
+        now: 1704067200,
+        ..BASE
+    },
+    Vector {
+        provider: "sanity",
+        source: "published: sanity-io/webhook-toolkit test/signature.test.ts (isValidSignature)",
+        keys: &["test"],
+        headers: &[("sanity-webhook-signature", "t=1633519811129,v1=tLa470fx7qkLLEcMOcEUFuBbRSkGujyskxrNXcoh0N0")],
+        body: br#"{"_id":"resume"}"#,
+        now: 1633519811,
+        ..BASE
+    },
+    Vector {
+        provider: "knock",
+        source: "computed: HMAC-SHA256 base64 of {t_ms}.{body}, t=..,s=.. (docs.knock.app outbound webhooks, Verifying the signature)",
+        keys: &["knock-webhook-secret"],
+        headers: &[("x-knock-signature", "t=1700000000123,s=7Os5OFJL6d+xXnZGsK+X6pYZzCFONbzC6afkMfRBj4M=")],
+        body: br#"{"__typename":"Event","type":"message.sent","created_at":"2022-05-31T17:12:59.958652Z","data":{"id":"msg_1"}}"#,
+        now: 1700000000,
+        ..BASE
+    },
+    Vector {
+        provider: "liveblocks",
+        source: "computed: Standard Webhooks v1 per @liveblocks/node WebhookHandler; id/timestamp/body from its webhooks.test.ts, secret from the Standard Webhooks test vector",
+        keys: &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        headers: &[
+            ("webhook-id", "msg_2KvLUhLIHZtzZnNgUWv3PhGYf5f"),
+            ("webhook-timestamp", "1674850126"),
+            ("webhook-signature", "v1,WXqxQRRvLkTvEIExGozeGHWTfhMuo5Dq305aIBtH66s="),
+        ],
+        body: br#"{"data":{"projectId":"605a50b01a36d5ea7a2e9104","connectionId":2196,"enteredAt":"2023-01-27T20:08:40.693Z","numActiveUsers":2,"roomId":"hero-grid-12-01-2022","userId":"iepRYL2EWVHx8IcKVqhvZ6xljn","userInfo":null},"type":"userEntered"}"#,
+        now: 1674850126,
+        ..BASE
+    },
+    Vector {
+        provider: "loops",
+        source: "computed: Standard Webhooks v1 (loops.so/docs/webhooks), secret from the Standard Webhooks test vector",
+        keys: &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        headers: &[
+            ("webhook-id", "msg_2qL9z0Vn4rFhE7y1kM2cXb8aT5w"),
+            ("webhook-timestamp", "1734425918"),
+            ("webhook-signature", "v1,ggXiaXAdToc6mRtYmmcljUMGoLmYFCBJ8PkyBwhLaQg="),
+        ],
+        body: br#"{"eventName":"contact.created","eventTime":1734425918,"webhookSchemaVersion":"1.0.0","contactIdentity":{"id":"cm4t6ja3k00j5ukf6n1ghq0ra","email":"test@example.com","userId":null}}"#,
+        now: 1734425918,
+        ..BASE
+    },
+    Vector {
+        provider: "attio",
+        source: "computed: hex HMAC-SHA256 of the body (docs.attio.com rest-api guides webhooks, Authenticating)",
+        keys: &["attio-webhook-secret"],
+        headers: &[("Attio-Signature", "791ee57d14613ff50f888daa20537715d780c3a03ecb8830c84a468016372a92")],
+        body: br#"{"webhook_id":"a1b2c3d4-0000-4000-8000-000000000001","events":[{"event_type":"record.created","id":{"workspace_id":"w1","object_id":"o1","record_id":"r1"},"actor":{"type":"workspace-member","id":"m1"}}]}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "gusto",
+        source: "computed: hex HMAC-SHA256 of the body keyed by the docs' example verification_token (docs.gusto.com webhooks, Verifying event integrity)",
+        keys: &["6590f590-3dba-495e-9bea-c361e1e2efc0"],
+        headers: &[("X-Gusto-Signature", "11e15d48dc902299acfab62cda72cbb3b17de7a274b786adeae51c0057cbdbe0")],
+        body: br#"{"uuid":"f7397a24-57ad-4fae-b011-d258e8232900","event_type":"company.provisioned","resource_type":"Company","resource_uuid":"5df911a0-e8e9-412d-8aaf-a46ad193dd96","entity_type":"Company","entity_uuid":"5df911a0-e8e9-412d-8aaf-a46ad193dd96","timestamp":1671058841}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "rewardful",
+        source: "computed: hex HMAC-SHA256 of the body with the docs' placeholder secret (developers.rewardful.com signed webhooks)",
+        keys: &["my-rewardful-signing-secret"],
+        headers: &[("X-Rewardful-Signature", "13d6052452095b5e03b1b62756f86e3b39e3e95593f07a7df005908a73d58d40")],
+        body: br#"{"event":{"id":"evt_1","type":"referral.converted","created_at":"2024-01-01T00:00:00.000Z"},"object":{"id":"ref_1","state":"converted"}}"#,
+        ..BASE
+    },
+    Vector {
+        provider: "segment",
+        source: "computed: hex HMAC-SHA1 of the body (Twilio Segment Webhooks destination docs, shared secret)",
+        keys: &["segment-shared-secret"],
+        headers: &[("X-Signature", "6d0311d6823dcc3b33dc9a8e3ae99a2e63f9f3e1")],
+        body: br#"{"type":"track","event":"Order Completed","userId":"user_1","messageId":"ajs-1","timestamp":"2024-01-01T00:00:00.000Z"}"#,
+        ..BASE
+    },
 ];
 
 /// The rows of one provider.

@@ -117,10 +117,15 @@ pub fn key_pair(p: &Preset) -> (String, String) {
     static KEYS: std::sync::OnceLock<Vec<(KeyKind, keys::GeneratedKey)>> =
         std::sync::OnceLock::new();
     let all = KEYS.get_or_init(|| {
-        [KeyKind::Whsec, KeyKind::Hmac, KeyKind::Ed25519, KeyKind::P256]
-            .into_iter()
-            .map(|k| (k, keys::generate(k)))
-            .collect()
+        [
+            KeyKind::Whsec,
+            KeyKind::Hmac,
+            KeyKind::Ed25519,
+            KeyKind::P256,
+        ]
+        .into_iter()
+        .map(|k| (k, keys::generate(k)))
+        .collect()
     });
     match all.iter().find(|(k, _)| *k == p.scheme.key_kind()) {
         Some((_, g)) => (
