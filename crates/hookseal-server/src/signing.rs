@@ -56,6 +56,11 @@ pub enum SigningScheme {
         #[schema(minimum = 10, maximum = 3600)]
         lifetime_secs: i64,
     },
+    /// RFC 9421 HTTP Message Signatures: `Signature-Input` and `Signature`
+    /// covering `@method`, `@target-uri` and `content-digest` (RFC 9530
+    /// `Content-Digest` binds the body), `created` the attempt's time and
+    /// `nonce` the message id.
+    HttpSignature(HttpSignatureScheme),
     /// Deprecated: `hmac` with `algorithm: sha256, encoding: hex`. Accepted and
     /// stored as `hmac`.
     HmacSha256Hex {
@@ -70,6 +75,52 @@ pub enum SigningScheme {
         #[schema(schema_with = crate::schema::signature_header)]
         header: String,
     },
+}
+
+/// RFC 9421 signing options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSignatureScheme {
+    /// The algorithm: a shared secret (hmac-sha256) or a key pair whose
+    /// public half receivers hold (ed25519, ecdsa-p256-sha256).
+    #[serde(default)]
+    pub algorithm: HttpSignatureAlgorithm,
+    /// The `keyid` parameter written, e.g. the provider's name for the key.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 128, pattern = "^[ -~]+$")]
+    pub keyid: Option<String>,
+    /// The `tag` parameter written (RFC 9421 §2.3), e.g. your product's name.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 128, pattern = "^[ -~]+$")]
+    pub tag: Option<String>,
+}
+
+/// An RFC 9421 algorithm the server signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ToSchema)]
+pub enum HttpSignatureAlgorithm {
+    #[default]
+    #[serde(rename = "hmac-sha256")]
+    HmacSha256,
+    #[serde(rename = "ed25519")]
+    Ed25519,
+    #[serde(rename = "ecdsa-p256-sha256")]
+    EcdsaP256Sha256,
+}
+
+impl HttpSignatureScheme {
+    fn spec(&self) -> hookseal::scheme::httpsig::HttpSigSpec {
+        use hookseal::scheme::httpsig::{HttpSigAlg, HttpSigSpec};
+        let alg = match self.algorithm {
+            HttpSignatureAlgorithm::HmacSha256 => HttpSigAlg::HmacSha256,
+            HttpSignatureAlgorithm::Ed25519 => HttpSigAlg::Ed25519,
+            HttpSignatureAlgorithm::EcdsaP256Sha256 => HttpSigAlg::EcdsaP256Sha256,
+        };
+        HttpSigSpec {
+            keyid: self.keyid.clone().map(Cow::Owned),
+            tag: self.tag.clone().map(Cow::Owned),
+            ..HttpSigSpec::new(alg)
+        }
+    }
 }
 
 fn default_jwt_lifetime() -> i64 {
@@ -233,6 +284,7 @@ impl SigningScheme {
                     .map_err(|e| format!("scheme: {e}"))?
                     .spec
             }
+            SigningScheme::HttpSignature(h) => SchemeSpec::HttpSig(h.spec()),
             SigningScheme::Jwt { lifetime_secs } => SchemeSpec::Jwt(JwtSpec {
                 algorithms: Cow::Borrowed(&[JwtAlg::HS256]),
                 lifetime: *lifetime_secs,
@@ -319,6 +371,18 @@ impl SigningScheme {
                 }
                 Ok(())
             }
+            SigningScheme::HttpSignature(h) => {
+                for (what, v) in [("scheme.keyid", &h.keyid), ("scheme.tag", &h.tag)] {
+                    if let Some(v) = v {
+                        if !(1..=128).contains(&v.len())
+                            || !v.bytes().all(|b| (0x20..0x7f).contains(&b))
+                        {
+                            return Err(format!("{what}: 1-128 printable ASCII characters"));
+                        }
+                    }
+                }
+                Ok(())
+            }
             SigningScheme::Jwt { lifetime_secs } if !(10..=3600).contains(lifetime_secs) => {
                 Err("scheme.lifetime_secs must be between 10 and 3600".into())
             }
@@ -343,7 +407,9 @@ impl SigningScheme {
             SigningScheme::StandardWebhooksEd25519 => KeyKind::StandardEd25519,
             // The kind the preset's scheme takes (a whsec_, a hex or base64
             // key, an Ed25519 or P-256 pair), as the library says.
-            SigningScheme::Provider(_) => self.spec().map_or(KeyKind::Hmac, |s| s.key_kind()),
+            SigningScheme::Provider(_) | SigningScheme::HttpSignature(_) => {
+                self.spec().map_or(KeyKind::Hmac, |s| s.key_kind())
+            }
             _ => KeyKind::Hmac,
         };
         generate(kind).secret
@@ -353,7 +419,10 @@ impl SigningScheme {
     /// scheme's form, and for text secrets 8–512 visible characters.
     pub fn check_secret(&self, secret: &str) -> Result<(), String> {
         let spec = self.spec()?;
-        let text = !matches!(&spec, SchemeSpec::StandardWebhooks(_) | SchemeSpec::Asym(_));
+        let text = !matches!(
+            &spec,
+            SchemeSpec::StandardWebhooks(_) | SchemeSpec::Asym(_) | SchemeSpec::HttpSig(_)
+        );
         match self {
             SigningScheme::StandardWebhooks if !secret.starts_with("whsec_") => {
                 return Err("secret: a Standard Webhooks secret is whsec_ followed by base64 (e.g. from `hookseal keys generate`)".into());
@@ -389,6 +458,16 @@ impl SigningScheme {
 
     /// The public key receivers verify with, for asymmetric schemes.
     pub fn public_key(&self, secret: &str) -> Option<String> {
+        if let SigningScheme::HttpSignature(h) = self {
+            // Base64 of the SubjectPublicKeyInfo, as PEM bodies are.
+            let raw = h.spec().public_key_of(secret).ok()??;
+            let alg = match h.algorithm {
+                HttpSignatureAlgorithm::Ed25519 => hookseal::codec::PublicKeyAlg::Ed25519,
+                HttpSignatureAlgorithm::EcdsaP256Sha256 => hookseal::codec::PublicKeyAlg::P256,
+                HttpSignatureAlgorithm::HmacSha256 => return None,
+            };
+            return Some(hookseal::codec::public_key_spki_base64(alg, &raw));
+        }
         if *self != SigningScheme::StandardWebhooksEd25519 {
             return None;
         }

@@ -455,3 +455,22 @@ mod tests {
         assert_eq!(spki_decode(&[]), None);
     }
 }
+
+/// The algorithm of a public key to publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicKeyAlg {
+    /// Ed25519 (32 raw bytes).
+    Ed25519,
+    /// P-256 (the 65-byte uncompressed point).
+    P256,
+}
+
+/// Base64 of the DER SubjectPublicKeyInfo of a raw public key (the body of
+/// a PEM `PUBLIC KEY`), as receivers paste it.
+pub fn public_key_spki_base64(alg: PublicKeyAlg, raw: &[u8]) -> String {
+    let alg = match alg {
+        PublicKeyAlg::Ed25519 => SpkiAlg::Ed25519,
+        PublicKeyAlg::P256 => SpkiAlg::P256,
+    };
+    B64.encode(spki_encode(alg, raw))
+}

@@ -484,6 +484,8 @@ fn hmac_key(text: &str) -> Result<ring::hmac::Key, ConfigError> {
     if t.is_empty() {
         return Err(ConfigError::EmptySecret);
     }
+    // A `whsec_` secret (as `hookseal keys generate` makes) is base64 too.
+    let t = t.strip_prefix("whsec_").unwrap_or(t);
     let bytes = B64_LENIENT
         .decode(t)
         .or_else(|_| B64URL_LENIENT.decode(t))
