@@ -16,6 +16,9 @@
 //!   `stripe`, `shopify`…), signed exactly as that provider signs.
 //! - `jwt`: a short-lived HS256 token in `Authorization: Bearer`, with `jti`
 //!   (the message id) and a `body_sha256` claim.
+//! - `http_signature`: RFC 9421 HTTP Message Signatures (hmac-sha256,
+//!   ed25519, ecdsa-p256-sha256) over the method, the target URI and the
+//!   body's RFC 9530 `Content-Digest`.
 //!
 //! Rotation: a scheme whose header can carry several signatures (Standard
 //! Webhooks, `v1,` lists, Stripe-style pairs) signs with the old and the new
