@@ -459,6 +459,16 @@ impl SigningScheme {
             .map_err(|e| format!("secret: {e}"))
     }
 
+    /// Whether the endpoint signs with a key pair (its public key can be
+    /// published).
+    pub fn has_key_pair(&self) -> bool {
+        match self {
+            SigningScheme::StandardWebhooksEd25519 => true,
+            SigningScheme::HttpSignature(h) => h.algorithm != HttpSignatureAlgorithm::HmacSha256,
+            _ => false,
+        }
+    }
+
     /// The public key receivers verify with, for asymmetric schemes.
     pub fn public_key(&self, secret: &str) -> Option<String> {
         if let SigningScheme::HttpSignature(h) = self {

@@ -37,6 +37,7 @@ pub mod codec;
 pub mod error;
 pub mod event_type;
 pub mod ip;
+pub mod jwks;
 pub mod keys;
 pub mod policy;
 pub mod provider;

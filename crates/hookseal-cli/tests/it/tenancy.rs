@@ -1115,3 +1115,93 @@ fn an_idempotency_key_answers_a_retry_without_doing_it_twice() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(recv.got.lock().unwrap().len(), 2, "each message once");
 }
+
+/// `/.well-known/jwks/{app}`: an application's public keys (Ed25519 from
+/// Standard Webhooks v1a and RFC 9421, P-256 from RFC 9421), no token
+/// needed, none of another application's, a rotated-out key listed through
+/// its grace period, and the set verifies the deliveries it covers.
+#[test]
+fn applications_publish_their_public_keys_as_a_jwks() {
+    use hookseal::jwks::{public_keys, KeyType};
+    let (recv, raddr, _rt) = receiver();
+    let s = start("tenancy-jwks", &[]);
+    let a = application(&s, "Acme", "acme");
+    let b = application(&s, "Bolt", "bolt");
+    let url = format!("http://{raddr}/hook");
+    let sw = endpoint_in(
+        &s,
+        &a,
+        url.clone(),
+        json!({ "scheme": { "type": "standard_webhooks_ed25519" }, "event_types": ["k.sw"] }),
+    );
+    let rfc = endpoint_in(
+        &s,
+        &a,
+        url.clone(),
+        json!({ "scheme": { "type": "http_signature", "algorithm": "ed25519" }, "event_types": ["k.rfc"] }),
+    );
+    endpoint_in(&s, &a, url.clone(), json!({ "event_types": ["k.hmac"] }));
+    let other = endpoint_in(
+        &s,
+        &b,
+        url.clone(),
+        json!({ "scheme": { "type": "http_signature", "algorithm": "ecdsa-p256-sha256" } }),
+    );
+    let jwks = |app: &str| {
+        let (code, v) = call(
+            &s.addr,
+            "GET",
+            &format!("/.well-known/jwks/{app}"),
+            None,
+            None,
+        );
+        assert_eq!(code, 200, "{v}");
+        v
+    };
+    let set = jwks("acme");
+    let keys = set["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2, "{set}");
+    assert!(keys
+        .iter()
+        .all(|k| k["kty"] == "OKP" && k["alg"] == "EdDSA"));
+    let kids: Vec<&str> = keys.iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    assert!(
+        kids.iter()
+            .any(|k| k.starts_with(sw["id"].as_str().unwrap())),
+        "{kids:?}"
+    );
+    // By id as well as uid; another application's keys only in its own set.
+    assert_eq!(jwks(&a), set);
+    let theirs = jwks("bolt");
+    assert_eq!(theirs["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(theirs["keys"][0]["crv"], "P-256");
+    assert_eq!(
+        public_keys(&theirs.to_string(), KeyType::P256).unwrap()[0].1,
+        other["public_key"].as_str().unwrap()
+    );
+    // An unknown application: an empty set, as one without key pairs.
+    assert_eq!(jwks("nobody"), json!({ "keys": [] }));
+    // Rotation: the old key stays listed through the grace period.
+    let (code, r) = s.call(
+        "POST",
+        &format!(
+            "/api/v1/endpoints/{}/secret/rotate",
+            rfc["id"].as_str().unwrap()
+        ),
+        Some(json!({ "grace_secs": 3600 })),
+    );
+    assert_eq!(code, 200, "{r}");
+    let set = jwks("acme");
+    assert_eq!(set["keys"].as_array().unwrap().len(), 3, "{set}");
+    // The set verifies a delivery of the Standard Webhooks endpoint.
+    publish_to(&s, "acme", "msg_jwks_1", "k.sw", json!({}));
+    wait_for("the delivery", 10, || !recv.got.lock().unwrap().is_empty());
+    let r = recv.got.lock().unwrap()[0].clone();
+    let keys: Vec<String> = public_keys(&set.to_string(), KeyType::Ed25519)
+        .unwrap()
+        .into_iter()
+        .map(|(_, k)| k)
+        .collect();
+    let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    assert_eq!(verify(&r, &key_refs).unwrap(), "msg_jwks_1");
+}

@@ -15,6 +15,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(metrics))
+        .routes(routes!(jwks))
 }
 
 /// The document's own route (no token), under `/api/v1`.
@@ -119,4 +120,38 @@ async fn openapi_document(_q: ApiQuery<NoQuery>) -> Response {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let doc = DOC.get_or_init(super::openapi_json);
     ([(header::CONTENT_TYPE, "application/json")], doc.as_str()).into_response()
+}
+
+/// The public keys an application's endpoints sign with (Ed25519: Standard
+/// Webhooks `v1a` and RFC 9421; ECDSA P-256: RFC 9421), as a JWK Set, for
+/// its receivers to fetch. No token: public keys are public. A key rotated
+/// out stays listed until its grace period ends; an unknown application
+/// answers an empty set.
+#[utoipa::path(get, path = "/.well-known/jwks/{app}", tag = "operations",
+    params(
+        ("app" = String, Path, description = "The application's id or uid"),
+        NoQuery
+    ),
+    responses(
+        (status = 200, description = "The JWK Set", body = Object, content_type = "application/jwk-set+json"),
+        (status = 400, description = "An unknown query parameter", body = super::ErrorBody),
+        (status = 503, description = "The store is unavailable", body = super::ErrorBody)
+    ))]
+async fn jwks(
+    State(s): State<AppState>,
+    axum::extract::Path(app): axum::extract::Path<String>,
+    _q: ApiQuery<NoQuery>,
+) -> Response {
+    match s.jwks(&app).await {
+        Ok(set) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/jwk-set+json"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            set.to_string(),
+        )
+            .into_response(),
+        Err(e) => super::ApiError::from(e).into_response(),
+    }
 }

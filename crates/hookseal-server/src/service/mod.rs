@@ -633,6 +633,50 @@ impl Service {
             .collect()
     }
 
+    /// The public keys an application's endpoints sign with (Ed25519 and
+    /// ECDSA P-256 schemes), as a JWKS: every live key, so one rotated out
+    /// stays listed until its grace period ends. An unknown application has
+    /// no keys (the answer is the same as for one without key pairs, so the
+    /// route tells nobody which applications exist).
+    pub async fn jwks(&self, app: &str) -> Result<serde_json::Value> {
+        let app = match self.application(&Scope::Admin, app).await {
+            Ok(a) => a,
+            Err(Error::NotFound(_)) => return Ok(hookseal::jwks::set(Vec::new())),
+            Err(e) => return Err(e),
+        };
+        let mut keys = Vec::new();
+        let mut after = None;
+        loop {
+            let page = Page {
+                limit: 250,
+                after: after.clone(),
+                order: crate::store::Order::Ascending,
+            };
+            let eps = self
+                .list_endpoints(&Scope::Admin, Some(&app.id), page)
+                .await?;
+            for ep in &eps {
+                if !ep.scheme.has_key_pair() {
+                    continue;
+                }
+                for live in self.endpoint_secrets(&Scope::Admin, At::id(&ep.id)).await? {
+                    let Some(public) = live.public_key else {
+                        continue;
+                    };
+                    let kid = hookseal::jwks::key_id(&format!("{}.", ep.id), &public);
+                    if let Some(jwk) = kid.and_then(|k| hookseal::jwks::to_jwk(&public, &k)) {
+                        keys.push(jwk);
+                    }
+                }
+            }
+            match eps.last() {
+                Some(last) if eps.len() == 250 => after = Some(last.id.clone()),
+                _ => break,
+            }
+        }
+        Ok(hookseal::jwks::set(keys))
+    }
+
     /// Rotates an endpoint's secret: a new one (chosen or generated) signs,
     /// and the old ones keep signing for the grace period (both at once only
     /// where the scheme's header can carry several signatures).
