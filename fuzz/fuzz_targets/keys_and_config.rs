@@ -23,6 +23,13 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again, Some(ms), "{s:?}");
     }
     let _ = hookseal::codec::pem_decode(s);
+    // A JWKS a receiver fetched, and a public key turned into a JWK.
+    for kind in [hookseal::jwks::KeyType::Ed25519, hookseal::jwks::KeyType::P256] {
+        if let Ok(keys) = hookseal::jwks::public_keys(s, kind) {
+            assert!(!keys.is_empty() && keys.len() <= hookseal::jwks::MAX_KEYS);
+        }
+    }
+    let _ = hookseal::jwks::to_jwk(s, "k");
     let _ = parse_public_key(AsymAlgorithm::Ed25519, s);
     let _ = parse_public_key(AsymAlgorithm::EcdsaP256, s);
     // Private keys and JWT keys are parsed when a signer or verifier is built.

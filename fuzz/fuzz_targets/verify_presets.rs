@@ -58,4 +58,13 @@ fuzz_target!(|data: &[u8]| {
         let _ = at.extract(&map, body);
     }
     let _ = hookseal::event_type::EventTypeAt::Json("/event/type".into()).extract(&map, body);
+    // The preset's handshake, signed (after verification) and unsigned (a GET
+    // whose query is the body's text).
+    if let Some(h) = PRESETS[pick as usize % PRESETS.len()].handshake {
+        let _ = h.reply(&headers, body, "fuzz-secret");
+        if let Ok(q) = std::str::from_utf8(body) {
+            let _ = h.unsigned_reply("GET", q, &headers, Some("token"));
+            let _ = h.unsigned_reply("GET", q, &headers, None);
+        }
+    }
 });

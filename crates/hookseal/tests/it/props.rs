@@ -303,3 +303,29 @@ mod http_signatures {
         }
     }
 }
+
+mod published_keys {
+    use hookseal::jwks::{public_keys, to_jwk, KeyType};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Any text as a JWKS: keys or a clean error, never a panic; and a
+        /// set built from generated keys gives exactly those keys back.
+        #[test]
+        fn any_jwks_and_round_trips(text in "\\PC{0,200}", n in 1usize..4, junk in "[a-z]{0,8}") {
+            let _ = public_keys(&text, KeyType::Ed25519);
+            let _ = public_keys(&text, KeyType::P256);
+            let keys: Vec<String> = (0..n)
+                .map(|_| hookseal::keys::generate(hookseal::keys::KeyKind::StandardEd25519).public.unwrap())
+                .collect();
+            let mut jwks: Vec<serde_json::Value> =
+                keys.iter().enumerate().map(|(i, k)| to_jwk(k, &format!("k{i}")).unwrap()).collect();
+            jwks.push(serde_json::json!({ "kty": junk, "x": "AAAA" }));
+            let doc = hookseal::jwks::set(jwks).to_string();
+            let back: Vec<String> = public_keys(&doc, KeyType::Ed25519).unwrap().into_iter().map(|(_, k)| k).collect();
+            prop_assert_eq!(back, keys);
+        }
+    }
+}
