@@ -50,7 +50,7 @@ pub struct Verified<'a> {
     /// The key recorded with the replay guard, if one was.
     replay_key: Option<String>,
     /// The dedup key and until when (Unix seconds) it must be remembered.
-    dedup: Option<(String, i64)>,
+    dedup: Option<(Cow<'a, str>, i64)>,
 }
 
 impl Verified<'_> {
@@ -66,7 +66,7 @@ impl Verified<'_> {
     /// dedup records in its own store (in the same transaction as the event)
     /// uses this instead of a [`ReplayGuard`].
     pub fn dedup(&self) -> Option<(&str, i64)> {
-        self.dedup.as_ref().map(|(k, e)| (k.as_str(), *e))
+        self.dedup.as_ref().map(|(k, e)| (k.as_ref(), *e))
     }
 }
 
@@ -226,9 +226,14 @@ impl Policy {
         }
         // 5. Replay: the signed id, else the canonical fingerprint; a scheme
         // with neither (a static token) binds nothing to dedup on.
-        let key = match (&ev.id, &ev.fingerprint) {
-            (Some(id), _) => Some(id.to_string()),
-            (None, Some(f)) => Some(format!("sig:{}", crate::codec::hex_encode(f))),
+        // The signed id borrowed from the request: no allocation on the
+        // common path (a receiver without a replay guard records nothing).
+        let key: Option<Cow<'a, str>> = match (&ev.id, &ev.fingerprint) {
+            (Some(id), _) => Some(id.clone()),
+            (None, Some(f)) => Some(Cow::Owned(format!(
+                "sig:{}",
+                crate::codec::hex_encode(f)
+            ))),
             (None, None) => None,
         };
         let dedup = key.map(|key| {
@@ -250,7 +255,7 @@ impl Policy {
                     format!("message {key} was already accepted"),
                 ));
             }
-            replay_key = Some(key.clone());
+            replay_key = Some(key.to_string());
         }
         Ok(Verified {
             body: req.body,
