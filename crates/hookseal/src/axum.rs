@@ -266,9 +266,15 @@ where
             if let Err(r) = cfg.policy.check_ip(remote_ip) {
                 return Ok(refuse(&cfg, r));
             }
-            // An unsigned handshake (a GET echoing the provider's challenge).
-            if let Some((h, _)) = &cfg.handshake {
+            // A handshake sent as a GET: unsigned (echoing the provider's
+            // challenge), or signed over its query (X's CRC).
+            if let Some((h, secret)) = &cfg.handshake {
                 let query = parts.uri.query().unwrap_or("");
+                if parts.method == axum::http::Method::GET {
+                    if let Some(reply) = h.signed_get_reply(query, &parts.headers, secret) {
+                        return Ok(handshake_response(reply));
+                    }
+                }
                 if let Some(reply) = h.unsigned_reply(
                     parts.method.as_str(),
                     query,

@@ -230,10 +230,7 @@ impl Policy {
         // common path (a receiver without a replay guard records nothing).
         let key: Option<Cow<'a, str>> = match (&ev.id, &ev.fingerprint) {
             (Some(id), _) => Some(id.clone()),
-            (None, Some(f)) => Some(Cow::Owned(format!(
-                "sig:{}",
-                crate::codec::hex_encode(f)
-            ))),
+            (None, Some(f)) => Some(Cow::Owned(format!("sig:{}", crate::codec::hex_encode(f)))),
             (None, None) => None,
         };
         let dedup = key.map(|key| {

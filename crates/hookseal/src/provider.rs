@@ -51,6 +51,13 @@ pub enum Handshake {
     NylasChallenge,
     /// Worldline, unsigned: a GET with `X-GCS-Webhooks-Endpoint-Verification: C` → `C`.
     WorldlineVerification,
+    /// X (Twitter) CRC: `GET ?crc_token=T`, signed in
+    /// `x-twitter-webhooks-signature` over the query string (as X's own
+    /// autohook library checks) → `{"response_token":"sha256=" +
+    /// base64(HMAC-SHA256(secret, T))}`. Answered only when the GET's own
+    /// signature holds: the answer is an HMAC under the key that signs
+    /// events, so an unsigned CRC would let anyone have any text signed.
+    XCrc,
 }
 
 /// The longest challenge echoed back (providers send 16-64 characters).
@@ -99,7 +106,40 @@ impl Handshake {
             Handshake::DropboxChallenge => "GET ?challenge=: echo",
             Handshake::NylasChallenge => "GET ?challenge=: echo",
             Handshake::WorldlineVerification => "GET X-GCS-Webhooks-Endpoint-Verification: echo",
+            Handshake::XCrc => "GET crc_token (the GET's signature checked): HMAC response_token",
         }
+    }
+
+    /// The reply to a handshake the provider sends as a signed GET whose
+    /// signature covers the query string (X's CRC), checked here with
+    /// `secret`.
+    pub fn signed_get_reply(
+        self,
+        query: &str,
+        headers: &dyn crate::Headers,
+        secret: &str,
+    ) -> Option<HandshakeReply> {
+        if self != Handshake::XCrc {
+            return None;
+        }
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+        let mac = |m: &[u8]| {
+            format!(
+                "sha256={}",
+                crate::codec::Encoding::Base64.encode(ring::hmac::sign(&key, m).as_ref())
+            )
+        };
+        let sig = headers.get("x-twitter-webhooks-signature")?;
+        if !crate::secret::ct_eq(sig.trim_ascii(), mac(query.as_bytes()).as_bytes()) {
+            return None;
+        }
+        let token = query_param(query, "crc_token")?;
+        let out = serde_json::json!({ "response_token": mac(echoable(&token)?.as_bytes()) });
+        Some(HandshakeReply {
+            status: 200,
+            content_type: "application/json",
+            body: out.to_string(),
+        })
     }
 
     /// Whether the provider sends its handshake unsigned (answered before
@@ -208,7 +248,8 @@ impl Handshake {
             Handshake::MetaHubChallenge
             | Handshake::DropboxChallenge
             | Handshake::NylasChallenge
-            | Handshake::WorldlineVerification => None,
+            | Handshake::WorldlineVerification
+            | Handshake::XCrc => None,
             Handshake::TwitchChallenge => {
                 let t = headers.get("Twitch-Eventsub-Message-Type")?;
                 if t != b"webhook_callback_verification" {
@@ -1469,7 +1510,7 @@ pub static PRESETS: &[Preset] = &[
     // Source: xdevplatform/autohook index.js (validateSignature); X "Securing webhooks"
     Preset {
         name: "x-twitter",
-        title: "X / Twitter Account Activity (CRC handshake not handled)",
+        title: "X / Twitter Account Activity",
         scheme: hmac(
             "x-twitter-webhooks-signature",
             Algorithm::Sha256,
@@ -1481,7 +1522,7 @@ pub static PRESETS: &[Preset] = &[
         ),
         allow_ips: &[],
         tolerance: 300,
-        handshake: None,
+        handshake: Some(Handshake::XCrc),
         secret_hint: "the app's consumer secret (API key secret), as text",
         event_type: None,
     },
@@ -2427,6 +2468,38 @@ mod tests {
             r.body,
             r#"{"verification":"We-eYhbnK0DydQ8gq1Zpe0ZHWUoz2GbiHC1KVR8h"}"#
         );
+    }
+
+    #[test]
+    fn x_crc_is_answered_only_when_its_get_is_signed() {
+        // The research vector: X DevRel's sample secret and crc_token.
+        let secret = "z3ZX4v7mAAUGykl3EcmkqbartmuW8VFOOzCloLx9Q45P0hLrFu";
+        let query = "crc_token=9b4507b3-9040-4669-9ca3-6b94edb50553";
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+        let sig = format!(
+            "sha256={}",
+            crate::codec::Encoding::Base64
+                .encode(ring::hmac::sign(&key, query.as_bytes()).as_ref())
+        );
+        let signed = vec![("x-twitter-webhooks-signature", sig.as_str())];
+        let r = Handshake::XCrc
+            .signed_get_reply(query, &signed, secret)
+            .unwrap();
+        assert_eq!(
+            r.body,
+            r#"{"response_token":"sha256=Cytd4Sq+NvEcV3MMrXxWJGJx5A+y/lXzzU2Maartkx8="}"#
+        );
+        let none: Vec<(&str, &str)> = vec![];
+        assert!(Handshake::XCrc
+            .signed_get_reply(query, &none, secret)
+            .is_none());
+        assert!(Handshake::XCrc
+            .signed_get_reply("crc_token=other", &signed, secret)
+            .is_none());
+        assert!(Handshake::XCrc
+            .signed_get_reply(query, &signed, "other")
+            .is_none());
+        assert!(!Handshake::XCrc.unsigned());
     }
 
     #[test]

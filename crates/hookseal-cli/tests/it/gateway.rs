@@ -1294,6 +1294,39 @@ fn providers_get_handshakes_are_answered_and_nothing_else_is() {
     );
     let (code, _) = get_raw(&s.addr, "/in/okta", &[challenge]);
     assert_eq!(code, 401, "without the credential");
+    // X: the CRC is answered only when the GET is signed over its query.
+    let (code, v) = s.call(
+        "POST",
+        "/api/v1/sources",
+        Some(json!({ "name": "x", "provider": "x-twitter", "secrets": ["x-consumer-secret"] })),
+    );
+    assert_eq!(code, 201, "{v}");
+    let query = "crc_token=9b4507b3-9040-4669-9ca3-6b94edb50553";
+    let mac = |m: &[u8]| {
+        use base64::Engine;
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"x-consumer-secret");
+        format!(
+            "sha256={}",
+            base64::engine::general_purpose::STANDARD.encode(ring::hmac::sign(&key, m))
+        )
+    };
+    let sig = mac(query.as_bytes());
+    let (code, text) = get_raw(
+        &s.addr,
+        &format!("/in/x?{query}"),
+        &[("x-twitter-webhooks-signature", &sig)],
+    );
+    assert_eq!(code, 200, "{text}");
+    let reply: serde_json::Value = serde_json::from_str(&body_of(&text)).unwrap();
+    assert_eq!(
+        reply["response_token"],
+        mac(b"9b4507b3-9040-4669-9ca3-6b94edb50553")
+    );
+    let (code, _) = get_raw(&s.addr, &format!("/in/x?{query}"), &[]);
+    assert_eq!(
+        code, 401,
+        "an unsigned CRC would make the gateway an HMAC oracle"
+    );
     // A provider without a GET handshake, and an unknown source.
     let (code, text) = get_raw(&s.addr, "/in/gh?challenge=x", &[]);
     assert_eq!(code, 405, "{text}");

@@ -420,6 +420,18 @@ async fn handshake(
             None => not_allowed(),
         };
     }
+    // X's CRC: signed over the query, answered with the secret that signed it
+    // (any live one during a rotation's grace period).
+    if let Some(reply) = secrets
+        .iter()
+        .find_map(|(secret, _)| h.signed_get_reply(query, &parts.headers, secret))
+    {
+        return handshake_response(reply);
+    }
+    if *h == hookseal::provider::Handshake::XCrc {
+        let r = Rejection::new(Reason::SignatureMismatch, "CRC request not signed by X");
+        return ing.refuse(&live, r, client);
+    }
     // A handshake that carries the source's credential (Okta): verified
     // like an event, with no body.
     let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
