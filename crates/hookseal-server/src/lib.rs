@@ -14,6 +14,7 @@
 //! [`listen`] (HTTP/HTTPS listeners), [`metrics`].
 
 pub mod api;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod delivery;
@@ -231,7 +232,7 @@ async fn sync_config_sources(
     key: &crypto::DataKey,
     forward_guard: &delivery::ssrf::Guard,
 ) -> anyhow::Result<()> {
-    let now = delivery::now_ms();
+    let now = clock::now_ms();
     let mut rows = Vec::new();
     let mut endpoints = Vec::new();
     for src in &cfg.sources {
@@ -275,7 +276,7 @@ async fn sweeper(ingress: Arc<ingress::Ingress>, cfg: Arc<config::Config>) {
     let every = std::time::Duration::from_secs(cfg.ingress.sweep_secs);
     loop {
         tokio::time::sleep(every).await;
-        let now = delivery::now_ms();
+        let now = clock::now_ms();
         const DAY_MS: i64 = 86_400_000;
         let plan = store::SweepPlan {
             purge_before: ingress

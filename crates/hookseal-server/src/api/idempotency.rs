@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::Notify;
 
 use super::{ApiError, AppState};
-use crate::delivery::now_ms;
+use crate::clock::now_ms;
 use crate::store::KeptAnswer;
 
 /// How long answers are kept.

@@ -28,13 +28,7 @@ use crate::crypto::DataKey;
 use crate::metrics::Metrics;
 use crate::store::{AttemptRecord, Claimed, HandoffRx, Next, SealedSecret, Store};
 
-/// Unix milliseconds now.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use crate::clock::now_ms;
 
 /// Checks an endpoint as configured — through the API (create, update) or in
 /// the config file — against the destination `guard` that will send to it:

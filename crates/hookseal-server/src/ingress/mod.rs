@@ -27,9 +27,9 @@ use hookseal::axum::{handshake_response, read_body, BodyError};
 use hookseal::{IpAllowlist, Reason, Rejection};
 use tokio::sync::Semaphore;
 
+use crate::clock::now_ms;
 use crate::config::IngressConfig;
 use crate::crypto::DataKey;
-use crate::delivery::now_ms;
 use crate::limits::{BodyBudget, PerClient};
 use crate::metrics::{Metrics, SourceCounters};
 use crate::store::{InboundEvent, Ingested, RejectionRecord, Store, StoreError};

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::{blocking, store_err, Error, Result, Scope, Service};
-use crate::delivery::now_ms;
+use crate::clock::now_ms;
 use crate::store::{new_id, AppToken, Application, EventType, Page, StoreError, DEFAULT_APP};
 
 /// A new application.

@@ -21,9 +21,10 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use crate::clock::now_ms;
 use crate::config::Config;
 use crate::crypto::{AdminToken, DataKey};
-use crate::delivery::{now_ms, ssrf::Guard};
+use crate::delivery::ssrf::Guard;
 use crate::ingress::source::SourceOut;
 use crate::metrics::Metrics;
 use crate::signing::SigningScheme;

@@ -901,7 +901,7 @@ pub fn new_id(prefix: &str) -> String {
     // message, delivery and inbound event.
     let mut id = String::with_capacity(prefix.len() + 11 + nonce.len() + 8);
     id.push_str(prefix);
-    push_hex(&mut id, crate::delivery::now_ms().max(0) as u64, 11);
+    push_hex(&mut id, crate::clock::now_ms().max(0) as u64, 11);
     id.push_str(nonce);
     push_hex(&mut id, n & 0xffff_ffff, 8);
     id

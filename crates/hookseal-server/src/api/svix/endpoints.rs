@@ -15,7 +15,7 @@ use super::{
     SvixResult,
 };
 use crate::api::{AppState, Caller};
-use crate::delivery::now_ms;
+use crate::clock::now_ms;
 use crate::service::{At, EndpointChange, NewEndpoint};
 use crate::signing::SigningScheme;
 use crate::store::{Endpoint, Order};
