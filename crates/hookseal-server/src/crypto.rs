@@ -402,8 +402,11 @@ mod tests {
     }
 
     fn tempdir(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("hs-crypto-{name}-{}", crate::store::new_id("")));
+        let dir = std::env::temp_dir().join(format!(
+            "hs-crypto-{name}-{}-{}",
+            std::process::id(),
+            crate::clock::now_ms()
+        ));
         ensure_data_dir(&dir).unwrap();
         dir
     }

@@ -2,95 +2,16 @@
 //! (sealed), and how it becomes a [`Live`] policy.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use hookseal::event_type::EventTypeAt;
-use hookseal::scheme::options::{Names, SchemeOptions};
+use hookseal::scheme::options::Names;
 use hookseal::{IpMode, Policy};
 use serde::{Deserialize, Serialize};
 
 use super::Live;
+pub use crate::config::{ForwardHeaders, ForwardTarget, SourceConfig};
 use crate::crypto::DataKey;
 use crate::metrics::Metrics;
-use crate::signing::SigningScheme;
 use crate::store::{ConfigEndpoint, Endpoint, SealedSecret, SourceRow};
-
-/// A source: where `/in/{name}` requests come from and how they are checked.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SourceConfig {
-    /// The path segment: `/in/{name}` (1-64 letters, digits, `-`, `_`). In a
-    /// replacement (PUT) the path names the source and this may be left out.
-    #[serde(default)]
-    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
-    pub name: String,
-    /// A preset, or `hmac`, `jwt`, `token`, `ed25519`, `ecdsa-p256`.
-    #[schema(schema_with = crate::schema::source_provider)]
-    pub provider: String,
-    /// A generic scheme's shape (the `hookseal verify` options, snake_case).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheme: Option<SchemeOptions>,
-    /// The provider's secrets or keys (several while it rotates). Never stored in
-    /// the definition: they are sealed one by one.
-    #[serde(default, skip_serializing)]
-    pub secrets: Vec<String>,
-    /// Environment variables holding secrets (config file only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub secret_env: Vec<String>,
-    /// Files holding secrets (config file only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Vec<String>)]
-    pub secret_files: Vec<PathBuf>,
-    /// Allowed sender ranges, added to the preset's published ones.
-    #[serde(default)]
-    pub allow_ips: Vec<String>,
-    /// Apply the preset's published ranges.
-    #[serde(default = "yes")]
-    pub provider_ips: bool,
-    /// Headers that must carry exactly these values (a shared custom header).
-    #[serde(default)]
-    pub required_headers: BTreeMap<String, String>,
-    /// Timestamp tolerance in seconds (default: the preset's, else 300).
-    #[serde(default, deserialize_with = "crate::whole::opt")]
-    #[schema(minimum = 1, maximum = 86400)]
-    pub tolerance_secs: Option<i64>,
-    /// The largest body accepted, in bytes (1 KiB - 64 MiB).
-    #[serde(default = "default_body", deserialize_with = "crate::whole::int")]
-    #[schema(minimum = 1024, maximum = 67108864)]
-    pub max_body_bytes: usize,
-    /// The public origin providers call (schemes that sign the URL).
-    #[serde(default)]
-    pub public_url: Option<String>,
-    /// The token a provider's unsigned subscription handshake must carry
-    /// (Meta's `hub.verify_token`); without one, any is answered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_length = 1, max_length = 256, pattern = "^[!-~]+$")]
-    pub verify_token: Option<String>,
-    /// How long (s) a signed id is remembered (default 1 day); for schemes
-    /// that sign neither an id nor a timestamp, setting it turns replay
-    /// protection on (see SECURITY.md).
-    #[serde(default, deserialize_with = "crate::whole::opt")]
-    #[schema(minimum = 60, maximum = 2592000)]
-    pub dedup_secs: Option<i64>,
-    /// Which of the provider's headers are passed on to the endpoints.
-    #[serde(default)]
-    pub forward_headers: ForwardHeaders,
-    /// Where the event's type is (default: where the preset says). Endpoints'
-    /// event-type filters apply to it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<EventTypeAt>,
-    /// Stored events are deleted after this many days.
-    #[serde(default = "default_retention", deserialize_with = "crate::whole::int")]
-    #[schema(minimum = 1, maximum = 3650)]
-    pub retention_days: u32,
-    /// false: the body is emptied once every forward succeeded.
-    #[serde(default = "yes")]
-    pub store_body: bool,
-    /// Endpoints the config file declares (API sources attach endpoints with
-    /// `source` on endpoint create instead).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub forward: Vec<ForwardTarget>,
-}
 
 /// A new source as the API takes it: a definition with its secrets inline,
 /// without what only the config file may declare (`forward`, `secret_env`,
@@ -198,33 +119,7 @@ impl utoipa::ToSchema for SourceUpdate {
     }
 }
 
-/// Which of the provider's headers a source passes on to its endpoints. Never
-/// a credential, a signature, a required header or a per-connection header,
-/// whichever form is used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(untagged)]
-pub enum ForwardHeaders {
-    /// `true`: every other header; `false` (the default): none.
-    All(bool),
-    /// Only these headers (any case).
-    Only(Vec<String>),
-}
-
-impl Default for ForwardHeaders {
-    fn default() -> Self {
-        ForwardHeaders::All(false)
-    }
-}
-
 impl ForwardHeaders {
-    /// Whether any header may pass.
-    pub fn any(&self) -> bool {
-        match self {
-            ForwardHeaders::All(all) => *all,
-            ForwardHeaders::Only(names) => !names.is_empty(),
-        }
-    }
-
     /// Whether this (lowercase) header passes, given the source's required headers.
     pub fn passes(&self, name: &str, required: &BTreeMap<String, String>) -> bool {
         let chosen = match self {
@@ -233,36 +128,6 @@ impl ForwardHeaders {
         };
         chosen && super::passable(name, required)
     }
-}
-
-/// An endpoint a config-declared source forwards to.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ForwardTarget {
-    pub url: String,
-    /// The signing secret (default: generated once, readable through the API).
-    #[serde(default, skip_serializing)]
-    pub secret: Option<String>,
-    /// Read the secret from this environment variable instead.
-    #[serde(default)]
-    pub secret_env: Option<String>,
-    #[serde(default)]
-    pub scheme: SigningScheme,
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    /// The event types this endpoint gets (exact or `invoice.*`); empty: all.
-    #[serde(default)]
-    pub event_types: Vec<String>,
-}
-
-fn yes() -> bool {
-    true
-}
-fn default_body() -> usize {
-    1024 * 1024
-}
-fn default_retention() -> u32 {
-    30
 }
 
 /// The context sealed values of a source are bound to.
