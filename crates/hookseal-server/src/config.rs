@@ -70,6 +70,9 @@ pub struct StoreConfig {
     pub backend: String,
     pub group_commit_max_batch: usize,
     pub encrypt_payloads: bool,
+    pub data_key: String,
+    pub data_key_file: String,
+    pub data_key_command: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -153,10 +156,10 @@ impl Config {
         }
         for (k, v) in env {
             // The one documented short form.
-            let k = if k == "HOOKSEAL_ADMIN_TOKEN_FILE" {
-                "HOOKSEAL_SERVER__ADMIN_TOKEN_FILE".to_string()
-            } else {
-                k
+            let k = match k.as_str() {
+                "HOOKSEAL_ADMIN_TOKEN_FILE" => "HOOKSEAL_SERVER__ADMIN_TOKEN_FILE".to_string(),
+                "HOOKSEAL_DATA_KEY" => "HOOKSEAL_STORE__DATA_KEY".to_string(),
+                _ => k,
             };
             let Some(rest) = k.strip_prefix("HOOKSEAL_") else {
                 continue;
@@ -193,6 +196,15 @@ impl Config {
         anyhow::ensure!(
             self.store.backend == "sqlite",
             "store.backend: only \"sqlite\" is available"
+        );
+        let st = &self.store;
+        anyhow::ensure!(
+            [&st.data_key, &st.data_key_file, &st.data_key_command]
+                .iter()
+                .filter(|v| !v.is_empty())
+                .count()
+                <= 1,
+            "store: give the data key one way: data_key (HOOKSEAL_DATA_KEY), data_key_file or data_key_command"
         );
         anyhow::ensure!(
             (60..=366 * 86_400).contains(&self.applications.portal_token_secs),

@@ -128,6 +128,41 @@ pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs `command` with `sh -c` (at most 10 s, at most 4 KiB of output) and
+/// returns what it printed.
+fn run_key_command(command: &str) -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("store.data_key_command: cannot run it: {e}"))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match child.try_wait()? {
+            Some(status) if status.success() => break,
+            Some(status) => anyhow::bail!("store.data_key_command failed ({status})"),
+            None if std::time::Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                anyhow::bail!("store.data_key_command did not finish within 10 s");
+            }
+            None => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .map(|s| s.take(4096).read_to_string(&mut out))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("store.data_key_command: unreadable output: {e}"))?;
+    Ok(out)
+}
+
 /// The key that seals secrets at rest.
 pub struct DataKey(LessSafeKey);
 
@@ -158,6 +193,43 @@ impl DataKey {
                 bytes.len()
             )
         })
+    }
+
+    /// A key given from outside the data directory (shared by nodes): its
+    /// text, as base64 or hex of 32 bytes. `from` names where it came from,
+    /// for errors (which never show the key).
+    pub fn from_text(text: &str, from: &str) -> anyhow::Result<DataKey> {
+        use base64::Engine as _;
+        let t = text.trim();
+        let bytes = hookseal::codec::hex_decode(t)
+            .filter(|b| b.len() == 32)
+            .or_else(|| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(t)
+                    .ok()
+                    .filter(|b| b.len() == 32)
+            })
+            .ok_or_else(|| anyhow::anyhow!("{from}: not a data key (base64 or hex of 32 bytes)"))?;
+        DataKey::from_bytes(&bytes)
+    }
+
+    /// The key as the configuration gives it: `data_key`, `data_key_file` or
+    /// what `data_key_command` prints; `None` when none is set (the data
+    /// directory's `data.key` is used).
+    pub fn configured(key: &str, file: &str, command: &str) -> anyhow::Result<Option<DataKey>> {
+        if !key.is_empty() {
+            return DataKey::from_text(key, "store.data_key (HOOKSEAL_DATA_KEY)").map(Some);
+        }
+        if !file.is_empty() {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| anyhow::anyhow!("store.data_key_file {file}: {e}"))?;
+            return DataKey::from_text(&text, &format!("store.data_key_file {file}")).map(Some);
+        }
+        if !command.is_empty() {
+            return DataKey::from_text(&run_key_command(command)?, "store.data_key_command")
+                .map(Some);
+        }
+        Ok(None)
     }
 
     /// A key from its 32 bytes.

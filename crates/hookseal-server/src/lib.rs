@@ -70,14 +70,19 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
     let lock = lock_data_dir(dir)?;
     crypto::remove_interrupted_writes(dir);
     let db = dir.join("hookseal.sqlite3");
-    if db.exists() && !dir.join(crypto::KEY_FILE).exists() {
+    let st = &cfg.store;
+    let given = crypto::DataKey::configured(&st.data_key, &st.data_key_file, &st.data_key_command)?;
+    if given.is_none() && db.exists() && !dir.join(crypto::KEY_FILE).exists() {
         anyhow::bail!(
             "{} exists but its data.key is missing: the stored secrets cannot be opened \
              (restore data.key, or start with an empty data directory)",
             db.display()
         );
     }
-    let key = Arc::new(crypto::DataKey::load_or_create(dir, !db.exists())?);
+    let key = Arc::new(match given {
+        Some(k) => k,
+        None => crypto::DataKey::load_or_create(dir, !db.exists())?,
+    });
     let token_file = (!cfg.server.admin_token_file.is_empty())
         .then(|| std::path::Path::new(&cfg.server.admin_token_file));
     let token = crypto::AdminToken::load(dir, token_file)?;
@@ -99,6 +104,7 @@ pub async fn run(cfg: config::Config) -> anyhow::Result<()> {
         .holding(lock)
         .encrypting_payloads(cfg.store.encrypt_payloads),
     );
+    key_opens_stored_secrets(&*store, &key, &cfg.store)?;
     // No other server uses this store (the lock): what a crashed or stopped
     // one had leased goes out now rather than when its leases run out.
     let released = store.release_leases().await?;
@@ -343,4 +349,54 @@ async fn shutdown() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Refuses to start with a data key that does not open what is stored (a
+/// node given another node's key, or the wrong file): every endpoint would
+/// fail to sign, and every new secret would be sealed under a key the others
+/// cannot read.
+fn key_opens_stored_secrets(
+    store: &dyn store::Store,
+    key: &crypto::DataKey,
+    st: &config::StoreConfig,
+) -> anyhow::Result<()> {
+    let page = store::Page {
+        limit: 1,
+        after: None,
+        order: store::Order::Ascending,
+    };
+    // Reading an endpoint opens its sealed headers; reading its secret, the
+    // secret: either failing with the key is the same finding.
+    let sealed_elsewhere =
+        |e: &store::StoreError| e.to_string().contains("does not open under the data key");
+    let opens = match store.list_endpoints(None, &page) {
+        Ok(eps) => match eps.into_iter().next() {
+            None => true,
+            Some(ep) => match store.secrets(&ep.id) {
+                Ok(secrets) => secrets
+                    .first()
+                    .is_none_or(|s| key.open(&ep.id, &s.sealed).is_ok()),
+                Err(e) if sealed_elsewhere(&e) => false,
+                Err(e) => return Err(e.into()),
+            },
+        },
+        Err(e) if sealed_elsewhere(&e) => false,
+        Err(e) => return Err(e.into()),
+    };
+    if !opens {
+        let from = if !st.data_key.is_empty() {
+            "store.data_key (HOOKSEAL_DATA_KEY)"
+        } else if !st.data_key_file.is_empty() {
+            "store.data_key_file"
+        } else if !st.data_key_command.is_empty() {
+            "store.data_key_command"
+        } else {
+            "data.key in the data directory"
+        };
+        anyhow::bail!(
+            "the data key ({from}) does not open the secrets stored in this database: it is not \
+             the key they were sealed with. Give every node the same key; nothing was changed"
+        );
+    }
+    Ok(())
 }

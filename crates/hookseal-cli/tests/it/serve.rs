@@ -803,3 +803,90 @@ fn per_endpoint_rate_limit_paces_without_sending_twice() {
         last - first
     );
 }
+
+/// The data key given from outside the data directory (what nodes sharing a
+/// database need): from HOOKSEAL_DATA_KEY, a file or a command; no data.key
+/// is written; a key that does not open the stored secrets stops the start
+/// with the reason, and the right key given another way opens them.
+#[test]
+fn the_data_key_can_be_given_and_a_wrong_one_is_refused() {
+    let key_b64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let key_hex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    let mut s = start("given-key", &[("HOOKSEAL_DATA_KEY", key_b64)]);
+    let (code, ep) = s.call(
+        "POST",
+        "/api/v1/endpoints",
+        Some(json!({ "url": "http://127.0.0.1:9/hook" })),
+    );
+    assert_eq!(code, 201, "{ep}");
+    let id = ep["id"].as_str().unwrap().to_string();
+    let secret = ep["secret"].as_str().unwrap().to_string();
+    assert!(
+        !s.dir.join("data.key").exists(),
+        "a given key is not written to disk"
+    );
+    let _ = s.child.kill();
+    let _ = s.child.wait();
+    let serve = |env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hookseal"));
+        cmd.arg("serve")
+            .env("HOOKSEAL_SERVER__DATA_DIR", &s.dir)
+            .env("HOOKSEAL_SERVER__LISTEN", "127.0.0.1:0")
+            .env_remove("HOOKSEAL_DATA_KEY");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd
+    };
+    // Another key, or none at all: refused, saying why, before listening.
+    let out = serve(&[(
+        "HOOKSEAL_DATA_KEY",
+        "ZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY=",
+    )])
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("does not open the secrets stored"), "{err}");
+    let out = serve(&[]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("data.key is missing"));
+    let out = serve(&[("HOOKSEAL_DATA_KEY", "short")]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a data key"));
+    // The same key as a hex file, then printed by a command: the secret opens.
+    let file = s.dir.with_extension("key");
+    std::fs::write(&file, format!("{key_hex}\n")).unwrap();
+    for env in [
+        vec![(
+            "HOOKSEAL_STORE__DATA_KEY_FILE",
+            file.to_str().unwrap().to_string(),
+        )],
+        vec![(
+            "HOOKSEAL_STORE__DATA_KEY_COMMAND",
+            format!("cat {}", file.display()),
+        )],
+    ] {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (mut child, addr, _, _) = spawn(&s.dir, &env, None);
+        let (code, v) = call(
+            &addr,
+            "GET",
+            &format!("/api/v1/endpoints/{id}/secret"),
+            None,
+            Some(&s.token),
+        );
+        assert_eq!(code, 200, "{v}");
+        assert_eq!(v["data"][0]["secret"], secret.as_str(), "{v}");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let _ = std::fs::remove_file(&file);
+    // Two ways at once is a configuration error.
+    let out = serve(&[
+        ("HOOKSEAL_DATA_KEY", key_b64),
+        ("HOOKSEAL_STORE__DATA_KEY_FILE", "/nonexistent"),
+    ])
+    .output()
+    .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one way"));
+}
