@@ -478,38 +478,22 @@ async fn receive(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
-    let Some(mut live) = ing.sources.get(&name) else {
-        ing.metrics.unknown_source();
-        return plain(404, "not found");
-    };
     let now = now_ms();
-    if live.rebuild_at.is_some_and(|t| t <= now) {
-        // A secret's grace period ended: rebuild before verifying with it.
-        let ing2 = ing.clone();
-        let n = name.clone();
-        match tokio::task::spawn_blocking(move || {
-            ing2.sources
-                .reload(&*ing2.store, &ing2.key, &ing2.metrics, &n)
-        })
-        .await
-        {
-            Ok(Ok(Some(l))) => live = l,
-            Ok(Ok(None)) => return plain(404, "not found"),
-            _ => return plain(503, "temporarily unavailable; retry"),
-        }
-    }
+    // 1. The source, rebuilt first if a secret's grace period has ended.
+    let live = match ing.live_source(&name, now).await {
+        Ok(l) => l,
+        Err(answer) => return answer,
+    };
     let (parts, body) = req.into_parts();
-    // None: a trusted proxy's chain could not be read where it names the
-    // client. Refused by an allowlist; limited and logged as the proxy.
+    // 2. The client: its address (None: a trusted proxy's chain could not be
+    // read where it names the client; refused by an allowlist, limited and
+    // logged as the proxy), one slot of its own, and what is checked before
+    // any body is read (address, shared headers).
     let client = hookseal::ip::client_ip(peer.ip(), &parts.headers, &ing.trusted, ing.proxy_header);
     let ip = client.unwrap_or_else(|| hookseal::ip::canonical(peer.ip()));
-    // One client cannot hold every slot (with slow bodies, say).
     let Some(_slot) = ing.per_ip.take(ip) else {
-        ing.metrics.ingress_busy();
-        return plain(503, "busy; retry");
+        return ing.busy();
     };
-    // A wrong address or a missing shared header is refused before the body
-    // is read.
     if let Err(r) = live
         .policy
         .check_ip(client)
@@ -517,12 +501,12 @@ async fn receive(
     {
         return ing.refuse(&live, r, client);
     }
-    let limit = live.def.max_body_bytes;
-    // Bodies in memory, all clients together, stay within a budget shared
+    // 3. The body, read within the time limit and a budget all clients share
     // fairly (see `BodyBudget`): room for the declared length (or the limit,
-    // when it is not declared) is taken before reading, and held until the
+    // when none is declared) is taken before reading and held until the
     // request is answered; a body still being read may be evicted for a
     // client holding less than its share.
+    let limit = live.def.max_body_bytes;
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -532,20 +516,15 @@ async fn receive(
         .bodies
         .hold(ip, want.div_ceil(1024).min(u32::MAX as u64) as u32)
     else {
-        ing.metrics.ingress_busy();
-        return plain(503, "busy; retry");
+        return ing.busy();
     };
     let read = tokio::time::timeout(ing.body_timeout, read_body(&parts.headers, body, limit));
     let read = tokio::select! {
         r = read => r,
-        () = held.evicted() => {
-            ing.metrics.ingress_busy();
-            return plain(503, "busy; retry");
-        }
+        () = held.evicted() => return ing.busy(),
     };
     if !held.finished_reading() {
-        ing.metrics.ingress_busy();
-        return plain(503, "busy; retry");
+        return ing.busy();
     }
     let bytes = match read {
         Ok(Ok(b)) => b,
@@ -556,12 +535,33 @@ async fn receive(
         Ok(Err(BodyError::Unreadable)) => return plain(400, "could not read the request body"),
         Err(_) => return plain(408, "request body too slow"),
     };
-    // Bounded work: verifying and storing run under the global limit; beyond
-    // it, refuse at once rather than queue.
+    // 4. Bounded work: verifying and storing run under the global limit;
+    // beyond it, refuse at once rather than queue.
     let Ok(_permit) = ing.permits.clone().try_acquire_owned() else {
-        ing.metrics.ingress_busy();
-        return plain(503, "busy; retry");
+        return ing.busy();
     };
+    // 5. Verified, a handshake answered, or the event to store.
+    let ev = match verify_to_event(&ing, &live, &parts, &bytes, client, now) {
+        Ok(ev) => ev,
+        Err(answer) => return answer,
+    };
+    // 6. Stored durably (and handed to the engine as it commits), then answered.
+    let stored = ing.store.ingest(ev, now).await;
+    ing.answer_ingested(&live, stored, client)
+}
+
+/// Step 5 of [`receive`]: the request verified against the source's policy
+/// (and a signed handshake answered), then the event as it will be stored.
+/// What borrows the request (not Send) ends here, before the store is awaited.
+#[allow(clippy::result_large_err)]
+fn verify_to_event(
+    ing: &Ingress,
+    live: &Live,
+    parts: &http::request::Parts,
+    bytes: &bytes::Bytes,
+    client: Option<std::net::IpAddr>,
+    now: i64,
+) -> Result<InboundEvent, Response> {
     let url = match &live.def.public_url {
         Some(origin) => format!(
             "{}{}",
@@ -574,107 +574,145 @@ async fn receive(
         ),
         None => String::new(),
     };
-    // What borrows the request (not Send) ends before the store is awaited.
-    let ev = {
-        let mut request = hookseal::Request::new(&parts.headers, &bytes)
-            .with_method(parts.method.as_str())
-            .with_url(&url);
-        if let Some(ip) = client {
-            request = request.with_remote_ip(ip);
-        }
-        let verified = match live.policy.verify(&request, now / 1000) {
-            Ok(v) => v,
-            Err(r) => return ing.refuse(&live, r, client),
-        };
-        if let Some((h, secrets)) = &live.handshake {
-            if h.reply(&parts.headers, &bytes, &secrets[0].0).is_some() {
-                // Zoom derives its answer from the secret, and during a
-                // rotation's grace period it may still sign with the old one:
-                // answer with the secret that verifies this request.
-                let secret = match secrets.as_slice() {
-                    [(only, _)] => only,
-                    all => all
-                        .iter()
-                        .find(|(_, p)| p.verify(&request, now / 1000).is_ok())
-                        .map_or(&all[0].0, |(s, _)| s),
-                };
-                if let Some(reply) = h.reply(&parts.headers, &bytes, secret) {
-                    return handshake_response(reply);
-                }
+    let mut request = hookseal::Request::new(&parts.headers, bytes)
+        .with_method(parts.method.as_str())
+        .with_url(&url);
+    if let Some(ip) = client {
+        request = request.with_remote_ip(ip);
+    }
+    let verified = match live.policy.verify(&request, now / 1000) {
+        Ok(v) => v,
+        Err(r) => return Err(ing.refuse(live, r, client)),
+    };
+    if let Some((h, secrets)) = &live.handshake {
+        if h.reply(&parts.headers, bytes, &secrets[0].0).is_some() {
+            // Zoom derives its answer from the secret, and during a
+            // rotation's grace period it may still sign with the old one:
+            // answer with the secret that verifies this request.
+            let secret = match secrets.as_slice() {
+                [(only, _)] => only,
+                all => all
+                    .iter()
+                    .find(|(_, p)| p.verify(&request, now / 1000).is_ok())
+                    .map_or(&all[0].0, |(s, _)| s),
+            };
+            if let Some(reply) = h.reply(&parts.headers, bytes, secret) {
+                return Err(handshake_response(reply));
             }
         }
-        let dedup = replay_key(&verified, &live.def, &bytes, now);
-        let headers = if live.def.forward_headers.any() {
-            parts
-                .headers
-                .iter()
-                .filter(|(n, _)| {
-                    live.def
-                        .forward_headers
-                        .passes(n.as_str(), &live.def.required_headers)
-                        && !live.withheld.iter().any(|w| w == n.as_str())
-                })
-                .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        // The provider's event type, for endpoints' filters; without one, the
-        // source's name stands in.
-        let event_type = live
-            .event_type
-            .as_ref()
-            .and_then(|at| at.extract(&parts.headers, &bytes))
-            .unwrap_or_else(|| format!("inbound.{}", live.def.name));
-        InboundEvent {
-            source: live.def.name.clone(),
-            event_type,
-            dedup,
-            webhook_id: verified.id.as_deref().map(str::to_string),
-            content_type: parts
-                .headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
-            headers,
-            payload: bytes.to_vec(),
-            drop_body: !live.def.store_body,
-        }
+    }
+    let dedup = replay_key(&verified, &live.def, bytes, now);
+    let headers = if live.def.forward_headers.any() {
+        parts
+            .headers
+            .iter()
+            .filter(|(n, _)| {
+                live.def
+                    .forward_headers
+                    .passes(n.as_str(), &live.def.required_headers)
+                    && !live.withheld.iter().any(|w| w == n.as_str())
+            })
+            .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect()
+    } else {
+        Vec::new()
     };
-    match ing.store.ingest(ev, now).await {
-        // Its deliveries went to the engine as they committed.
-        Ok(Ingested::Accepted { .. }) => {
-            live.counters.accepted();
-            let mut r = plain(200, "accepted");
+    // The provider's event type, for endpoints' filters; without one, the
+    // source's name stands in.
+    let event_type = live
+        .event_type
+        .as_ref()
+        .and_then(|at| at.extract(&parts.headers, bytes))
+        .unwrap_or_else(|| format!("inbound.{}", live.def.name));
+    Ok(InboundEvent {
+        source: live.def.name.clone(),
+        event_type,
+        dedup,
+        webhook_id: verified.id.as_deref().map(str::to_string),
+        content_type: parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        headers,
+        payload: bytes.to_vec(),
+        drop_body: !live.def.store_body,
+    })
+}
+
+impl Ingress {
+    /// Step 1 of [`receive`]: the live source, rebuilt first when a secret
+    /// in use has expired; the answer to give when there is none.
+    async fn live_source(self: &Arc<Self>, name: &str, now: i64) -> Result<Arc<Live>, Response> {
+        let Some(live) = self.sources.get(name) else {
+            self.metrics.unknown_source();
+            return Err(plain(404, "not found"));
+        };
+        if live.rebuild_at.is_none_or(|t| t > now) {
+            return Ok(live);
+        }
+        // A secret's grace period ended: rebuild before verifying with it.
+        let ing = self.clone();
+        let n = name.to_string();
+        match tokio::task::spawn_blocking(move || {
+            ing.sources.reload(&*ing.store, &ing.key, &ing.metrics, &n)
+        })
+        .await
+        {
+            Ok(Ok(Some(l))) => Ok(l),
+            Ok(Ok(None)) => Err(plain(404, "not found")),
+            _ => Err(plain(503, "temporarily unavailable; retry")),
+        }
+    }
+
+    /// Over a limit (slots, body budget, work permits): retry later.
+    fn busy(&self) -> Response {
+        self.metrics.ingress_busy();
+        plain(503, "busy; retry")
+    }
+
+    /// Step 6 of [`receive`]: the answer to what the store did with the event.
+    fn answer_ingested(
+        &self,
+        live: &Live,
+        stored: Result<Ingested, StoreError>,
+        client: Option<std::net::IpAddr>,
+    ) -> Response {
+        let accepted = |text: &'static str| {
+            let mut r = plain(200, text);
             r.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
-        }
-        Ok(Ingested::Duplicate { message_id }) => {
-            // A provider retrying an event it did not hear accepted (a lost
-            // 200): accepted, stored and forwarded once.
-            live.counters.duplicate();
-            tracing::debug!(source = %live.def.name, message = %message_id, "duplicate of an accepted event");
-            let mut r = plain(200, "accepted (duplicate)");
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
-        Ok(Ingested::Replayed { message_id }) => {
-            live.counters.replayed();
-            ing.refuse(
-                &live,
-                Rejection::new(
-                    Reason::Replayed,
-                    format!("already accepted as {message_id}"),
-                ),
-                client,
-            )
-        }
-        Err(e) => {
-            // Not stored: the provider should retry (and its retry is not a replay).
-            tracing::error!(source = %live.def.name, error = %e, "storing an inbound event failed");
-            plain(503, "temporarily unavailable; retry")
+        };
+        match stored {
+            // Its deliveries went to the engine as they committed.
+            Ok(Ingested::Accepted { .. }) => {
+                live.counters.accepted();
+                accepted("accepted")
+            }
+            Ok(Ingested::Duplicate { message_id }) => {
+                // A provider retrying an event it did not hear accepted (a
+                // lost 200): accepted, stored and forwarded once.
+                live.counters.duplicate();
+                tracing::debug!(source = %live.def.name, message = %message_id, "duplicate of an accepted event");
+                accepted("accepted (duplicate)")
+            }
+            Ok(Ingested::Replayed { message_id }) => {
+                live.counters.replayed();
+                self.refuse(
+                    live,
+                    Rejection::new(
+                        Reason::Replayed,
+                        format!("already accepted as {message_id}"),
+                    ),
+                    client,
+                )
+            }
+            Err(e) => {
+                // Not stored: the provider should retry (and its retry is not a replay).
+                tracing::error!(source = %live.def.name, error = %e, "storing an inbound event failed");
+                plain(503, "temporarily unavailable; retry")
+            }
         }
     }
 }
