@@ -1,9 +1,7 @@
 //! The example receiver, run on 127.0.0.1 with real HTTP.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use hookseal::{provider, MemoryReplayGuard, Policy};
 
@@ -13,24 +11,7 @@ mod receiver;
 
 /// Serves `app` on an ephemeral 127.0.0.1 port; it stops with the returned runtime.
 fn serve(app: axum::Router) -> (SocketAddr, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    (addr, rt)
+    hookseal_test_support::serve(app, 1)
 }
 
 /// Starts the example receiver.
@@ -41,35 +22,29 @@ fn start(
     serve(receiver::app(policy, handshake))
 }
 
-/// One HTTP/1.1 request over a plain socket; returns (status, body).
+/// One HTTP/1.1 POST over a plain socket; returns (status, body).
 fn post(
     addr: SocketAddr,
     headers: &[(String, String)],
     body: &[u8],
     content_length: Option<usize>,
 ) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut req = format!(
-        "POST /webhook HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        content_length.unwrap_or(body.len())
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (status, text) = hookseal_test_support::request(
+        &addr.to_string(),
+        "POST",
+        "/webhook",
+        &headers,
+        Some(content_length.unwrap_or(body.len())),
+        body,
     );
-    for (n, v) in headers {
-        req.push_str(&format!("{n}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    let _ = s.write_all(body);
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).to_string();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
-    (status, body)
+    (
+        status,
+        text.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    )
 }
 
 fn sign(secret: &str, id: &str, body: &[u8]) -> Vec<(String, String)> {
@@ -240,19 +215,7 @@ fn url_signing_schemes_need_the_public_url() {
 
 /// One HTTP/1.1 GET; returns (status, headers and body as text).
 fn get(addr: SocketAddr, target: &str) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let req = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).to_string();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, text)
+    hookseal_test_support::request(&addr.to_string(), "GET", target, &[], None, b"")
 }
 
 #[test]
