@@ -163,6 +163,10 @@ fn run_key_command(command: &str) -> anyhow::Result<String> {
     Ok(out)
 }
 
+/// What opening a sealed value under another key says (it reaches callers
+/// through the store's row conversions, so they recognise it by this text).
+pub const WRONG_KEY: &str = "secret does not open under the data key";
+
 /// The key that seals secrets at rest.
 pub struct DataKey(LessSafeKey);
 
@@ -276,9 +280,7 @@ impl DataKey {
         let plain = self
             .0
             .open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf)
-            .map_err(|_| {
-                anyhow::anyhow!("secret does not open under the data key (wrong data.key?)")
-            })?;
+            .map_err(|_| anyhow::anyhow!("{WRONG_KEY} (wrong data.key?)"))?;
         Ok(plain.to_vec())
     }
 }

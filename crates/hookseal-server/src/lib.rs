@@ -367,8 +367,7 @@ fn key_opens_stored_secrets(
     };
     // Reading an endpoint opens its sealed headers; reading its secret, the
     // secret: either failing with the key is the same finding.
-    let sealed_elsewhere =
-        |e: &store::StoreError| e.to_string().contains("does not open under the data key");
+    let sealed_elsewhere = |e: &store::StoreError| e.to_string().contains(crypto::WRONG_KEY);
     let opens = match store.list_endpoints(None, &page) {
         Ok(eps) => match eps.into_iter().next() {
             None => true,

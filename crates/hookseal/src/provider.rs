@@ -110,6 +110,13 @@ impl Handshake {
         }
     }
 
+    /// Whether the provider signs its handshake GET over the query string
+    /// (X's CRC): answered with [`Handshake::signed_get_reply`], refused
+    /// when that signature does not hold.
+    pub fn signed_over_query(self) -> bool {
+        self == Handshake::XCrc
+    }
+
     /// The reply to a handshake the provider sends as a signed GET whose
     /// signature covers the query string (X's CRC), checked here with
     /// `secret`.
@@ -119,7 +126,7 @@ impl Handshake {
         headers: &dyn crate::Headers,
         secret: &str,
     ) -> Option<HandshakeReply> {
-        if self != Handshake::XCrc {
+        if !self.signed_over_query() {
             return None;
         }
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());

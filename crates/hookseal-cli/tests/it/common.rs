@@ -167,6 +167,16 @@ pub struct Received {
     pub at: Instant,
 }
 
+impl Received {
+    /// The headers as the library's `Request` takes them.
+    pub fn header_pairs(&self) -> Vec<(&str, &str)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+}
+
 /// How the receiver answers: a queue of statuses (with optional Retry-After) to
 /// use first, then 200.
 #[derive(Default)]
@@ -329,11 +339,7 @@ pub fn verify(r: &Received, secrets: &[&str]) -> Result<String, hookseal::Reject
         .secrets(secrets.iter().copied())
         .build()
         .unwrap();
-    let headers: Vec<(&str, &str)> = r
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let headers = r.header_pairs();
     let v = policy.verify(
         &hookseal::Request::new(&headers, &r.body),
         hookseal::time::now_unix(),

@@ -345,11 +345,7 @@ fn outbound_jwts_bind_the_body_and_the_id() {
         .secret(&secret)
         .build()
         .unwrap();
-    let headers: Vec<(&str, &str)> = r
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let headers = r.header_pairs();
     let now = claims["iat"].as_i64().unwrap();
     policy
         .verify(&hookseal::Request::new(&headers, &r.body), now)
@@ -425,11 +421,7 @@ fn http_message_signatures_on_deliveries() {
             .secret(&key)
             .build()
             .unwrap();
-        let headers: Vec<(&str, &str)> = r
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let headers = r.header_pairs();
         let now = hookseal::time::now_unix();
         let v = policy
             .verify(

@@ -390,9 +390,12 @@ async fn handshake(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
-    let Some(live) = ing.sources.get(&name) else {
-        ing.metrics.unknown_source();
-        return plain(404, "not found");
+    let now = now_ms();
+    // Rebuilt first when a grace period ended, as for events: a CRC must not
+    // be answered with a secret that no longer signs.
+    let live = match ing.live_source(&name, now).await {
+        Ok(l) => l,
+        Err(answer) => return answer,
     };
     let (parts, _) = req.into_parts();
     let client = hookseal::ip::client_ip(peer.ip(), &parts.headers, &ing.trusted, ing.proxy_header);
@@ -422,30 +425,31 @@ async fn handshake(
     }
     // X's CRC: signed over the query, answered with the secret that signed it
     // (any live one during a rotation's grace period).
-    if let Some(reply) = secrets
-        .iter()
-        .find_map(|(secret, _)| h.signed_get_reply(query, &parts.headers, secret))
-    {
-        return handshake_response(reply);
-    }
-    if *h == hookseal::provider::Handshake::XCrc {
-        let r = Rejection::new(Reason::SignatureMismatch, "CRC request not signed by X");
-        return ing.refuse(&live, r, client);
+    if h.signed_over_query() {
+        return match secrets
+            .iter()
+            .find_map(|(secret, _)| h.signed_get_reply(query, &parts.headers, secret))
+        {
+            Some(reply) => handshake_response(reply),
+            None => {
+                let r = Rejection::new(
+                    Reason::SignatureMismatch,
+                    "handshake GET not signed by the provider",
+                );
+                ing.refuse(&live, r, client)
+            }
+        };
     }
     // A handshake that carries the source's credential (Okta): verified
     // like an event, with no body.
-    let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
-    let url = match &live.def.public_url {
-        Some(origin) => format!("{}{path}", origin.trim_end_matches('/')),
-        None => String::new(),
-    };
+    let url = signed_url(&live, &parts);
     let mut request = hookseal::Request::new(&parts.headers, b"")
         .with_method("GET")
         .with_url(&url);
     if let Some(ip) = client {
         request = request.with_remote_ip(ip);
     }
-    if let Err(r) = live.policy.verify(&request, now_ms() / 1000) {
+    if let Err(r) = live.policy.verify(&request, now / 1000) {
         return ing.refuse(&live, r, client);
     }
     match h.reply(&parts.headers, b"", &secrets[0].0) {
@@ -550,6 +554,20 @@ async fn receive(
     ing.answer_ingested(&live, stored, client)
 }
 
+/// The URL a scheme that signs it sees: the source's public origin and the
+/// request's path and query (the Host header is the client's to choose);
+/// empty when the source has no public URL.
+fn signed_url(live: &Live, parts: &http::request::Parts) -> String {
+    match &live.def.public_url {
+        Some(origin) => format!(
+            "{}{}",
+            origin.trim_end_matches('/'),
+            parts.uri.path_and_query().map_or("/", |p| p.as_str())
+        ),
+        None => String::new(),
+    }
+}
+
 /// Step 5 of [`receive`]: the request verified against the source's policy
 /// (and a signed handshake answered), then the event as it will be stored.
 /// What borrows the request (not Send) ends here, before the store is awaited.
@@ -562,18 +580,7 @@ fn verify_to_event(
     client: Option<std::net::IpAddr>,
     now: i64,
 ) -> Result<InboundEvent, Response> {
-    let url = match &live.def.public_url {
-        Some(origin) => format!(
-            "{}{}",
-            origin.trim_end_matches('/'),
-            parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/")
-        ),
-        None => String::new(),
-    };
+    let url = signed_url(live, parts);
     let mut request = hookseal::Request::new(&parts.headers, bytes)
         .with_method(parts.method.as_str())
         .with_url(&url);

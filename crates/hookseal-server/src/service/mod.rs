@@ -615,6 +615,11 @@ impl Service {
 
     pub async fn endpoint_secrets(&self, scope: &Scope, at: At<'_>) -> Result<Vec<LiveSecret>> {
         let ep = self.endpoint(scope, at).await?;
+        self.live_secrets(&ep).await
+    }
+
+    /// An endpoint's secrets still in use (opened), newest first.
+    async fn live_secrets(&self, ep: &Endpoint) -> Result<Vec<LiveSecret>> {
         let (store, id2) = (self.store.clone(), ep.id.clone());
         let secrets = blocking("endpoint", move || store.secrets(&id2)).await?;
         let now = now_ms();
@@ -660,7 +665,7 @@ impl Service {
                 if !ep.scheme.has_key_pair() {
                     continue;
                 }
-                for live in self.endpoint_secrets(&Scope::Admin, At::id(&ep.id)).await? {
+                for live in self.live_secrets(ep).await? {
                     let Some(public) = live.public_key else {
                         continue;
                     };
